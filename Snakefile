@@ -1,0 +1,24 @@
+# chanpos: "Global Pooling, More than Meets the Eye" (Islam et al., ICCV 2021), reproduced.
+#   snakemake --cores all                                  # mini preset, every artefact
+#   snakemake --cores all --configfile config.paper.yaml   # paper preset
+#   snakemake --cores all table1                           # one artefact
+
+
+configfile: "config.yaml"
+
+
+conda: "envs/chanpos.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/encoders.smk"
+include: "rules/table1.smk"
+include: "rules/fig_s1.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.table1.input,
+        rules.fig_s1.input,

@@ -1,0 +1,1 @@
+"""Models, each exposing the latent split of :mod:`chanpos.latent`."""

@@ -1,0 +1,73 @@
+"""torchvision ResNet-18 encoders behind the latent split (Fig. S1's frozen encoders).
+
+* :class:`ResNetClassifier`: the ImageNet classifier; ``encode`` = stem to layer4, ``head`` = GAP, fc.
+* :class:`ResNetSegmenter`: the same backbone with an FCN head for PASCAL VOC segmentation;
+  ``head`` = 3x3 conv block, 1x1 classifier, bilinear upsampling by the output stride (32).
+
+Both keep torchvision's parameter names under ``backbone.`` so published weights load as they are.
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torchvision.models import resnet18
+
+from chanpos.latent import gap
+
+LATENT_CHANNELS = 512
+OUTPUT_STRIDE = 32
+
+
+def _backbone() -> nn.Module:
+    return resnet18(weights=None)
+
+
+def _encode(net: nn.Module, x: Tensor) -> Tensor:
+    x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+    return net.layer4(net.layer3(net.layer2(net.layer1(x))))
+
+
+class ResNetClassifier(nn.Module):
+    """torchvision ResNet-18 image classifier split at layer4."""
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.backbone = _backbone()
+        if num_classes != self.backbone.fc.out_features:
+            self.backbone.fc = nn.Linear(LATENT_CHANNELS, num_classes)
+
+    def encode(self, x: Tensor) -> Tensor:
+        return _encode(self.backbone, x)
+
+    def head(self, z: Tensor) -> Tensor:
+        return self.backbone.fc(gap(z))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.encode(x))
+
+
+class ResNetSegmenter(nn.Module):
+    """ResNet-18 backbone with an FCN head, split at layer4."""
+
+    def __init__(self, num_classes: int = 21, head_channels: int = 128) -> None:
+        super().__init__()
+        self.backbone = _backbone()
+        self.backbone.fc = nn.Identity()
+        self.classifier = nn.Sequential(
+            nn.Conv2d(LATENT_CHANNELS, head_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(head_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(head_channels, num_classes, 1),
+        )
+
+    def encode(self, x: Tensor) -> Tensor:
+        return _encode(self.backbone, x)
+
+    def head(self, z: Tensor, size: tuple[int, int] | None = None) -> Tensor:
+        """Per-pixel logits, upsampled to ``size`` (default: ``z``'s size times the stride)."""
+        size = size or (z.shape[-2] * OUTPUT_STRIDE, z.shape[-1] * OUTPUT_STRIDE)
+        return F.interpolate(self.classifier(z), size=size, mode="bilinear", align_corners=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.encode(x), size=tuple(x.shape[-2:]))

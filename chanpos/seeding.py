@@ -1,0 +1,33 @@
+"""Seeds and devices, set once per job."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch; return a torch generator seeded the same way."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.backends.cudnn.benchmark = False
+    return torch.Generator().manual_seed(seed)
+
+
+def select_device(preference: str = "auto") -> torch.device:
+    """``auto`` picks the first CUDA device when there is one, else the CPU."""
+    if preference == "auto":
+        preference = "cuda" if torch.cuda.is_available() else "cpu"
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' requested in config but no CUDA device is visible")
+    return torch.device(preference)
+
+
+def set_threads(threads: int) -> None:
+    """Use exactly ``threads`` CPU threads (the rule's ``threads:``), so runs are reproducible."""
+    torch.set_num_threads(max(1, threads))
+    os.environ["OMP_NUM_THREADS"] = str(max(1, threads))

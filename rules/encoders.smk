@@ -1,0 +1,67 @@
+# Fig. S1's frozen encoders: trained here (mini) or loaded from published weights (paper).
+
+_imagenet_cfg = config["encoders"]["imagenet_resnet18"]
+_voc_cfg = config["encoders"]["voc_resnet18"]
+
+
+if _imagenet_cfg["source"] == "train":
+
+    rule train_imagenet_resnet18:
+        input:
+            lambda wc: (
+                imagenet_root()
+                if config["datasets"]["imagenet"]["source"] == "generate"
+                else []
+            ),
+        output:
+            model=f"{RESULTS}/encoders/imagenet_resnet18.pt",
+            metrics=f"{RESULTS}/encoders/imagenet_resnet18.json",
+        params:
+            root=imagenet_root(),
+            cfg=_imagenet_cfg["train"],
+        resources:
+            gpu=GPUS,
+        log:
+            f"{LOGS}/encoders/imagenet_resnet18.log",
+        benchmark:
+            f"{BENCH}/encoders/imagenet_resnet18.tsv"
+        script:
+            "../scripts/train_imagenet_encoder.py"
+
+else:
+
+    rule import_imagenet_resnet18:
+        input:
+            f"{DATA}/downloads/{Path(_imagenet_cfg['url']).name}",
+        output:
+            model=f"{RESULTS}/encoders/imagenet_resnet18.pt",
+            metrics=f"{RESULTS}/encoders/imagenet_resnet18.json",
+        log:
+            f"{LOGS}/encoders/imagenet_resnet18.log",
+        benchmark:
+            f"{BENCH}/encoders/imagenet_resnet18.tsv"
+        script:
+            "../scripts/import_imagenet_encoder.py"
+
+
+rule train_voc_resnet18:
+    input:
+        voc=f"{DATA}/voc",
+        init=(
+            f"{RESULTS}/encoders/imagenet_resnet18.pt"
+            if _voc_cfg["init"] == "imagenet_resnet18"
+            else []
+        ),
+    output:
+        model=f"{RESULTS}/encoders/voc_resnet18.pt",
+        metrics=f"{RESULTS}/encoders/voc_resnet18.json",
+    params:
+        cfg=_voc_cfg["train"],
+    resources:
+        gpu=GPUS,
+    log:
+        f"{LOGS}/encoders/voc_resnet18.log",
+    benchmark:
+        f"{BENCH}/encoders/voc_resnet18.tsv"
+    script:
+        "../scripts/train_voc_encoder.py"

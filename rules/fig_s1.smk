@@ -1,0 +1,68 @@
+# Supplement S1, Fig. S1: decode location from frozen encoders with GAPNet vs ShuffleNet readouts.
+
+_s1 = config["fig_s1"]
+
+
+rule fig_s1_latents:
+    input:
+        encoder=f"{RESULTS}/encoders/{{encoder}}.pt",
+        cifar=f"{DATA}/cifar10",
+    output:
+        f"{RESULTS}/fig_s1/latents/{{encoder}}.pt",
+    wildcard_constraints:
+        encoder="|".join(_s1["encoders"]),
+    params:
+        cfg=_s1,
+    resources:
+        gpu=GPUS,
+    log:
+        f"{LOGS}/fig_s1/latents_{{encoder}}.log",
+    benchmark:
+        f"{BENCH}/fig_s1/latents_{{encoder}}.tsv"
+    script:
+        "../scripts/fig_s1_latents.py"
+
+
+rule fig_s1_readout:
+    input:
+        f"{RESULTS}/fig_s1/latents/{{encoder}}.pt",
+    output:
+        f"{RESULTS}/fig_s1/runs/{{encoder}}_{{readout}}_seed{{seed}}.json",
+    wildcard_constraints:
+        encoder="|".join(_s1["encoders"]),
+        readout="gapnet|shufflenet",
+    params:
+        cfg=_s1,
+    log:
+        f"{LOGS}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.log",
+    benchmark:
+        f"{BENCH}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.tsv"
+    script:
+        "../scripts/fig_s1_readout.py"
+
+
+rule make_fig_s1:
+    input:
+        expand(
+            f"{RESULTS}/fig_s1/runs/{{encoder}}_{{readout}}_seed{{seed}}.json",
+            encoder=_s1["encoders"],
+            readout=_s1["readouts"],
+            seed=_s1["seeds"],
+        ),
+    output:
+        multiext(f"{RESULTS}/figures/fig_s1", ".pdf", ".png", ".csv"),
+    log:
+        f"{LOGS}/figures/fig_s1.log",
+    benchmark:
+        f"{BENCH}/figures/fig_s1.tsv"
+    script:
+        "../scripts/make_fig_s1.py"
+
+
+rule fig_s1:
+    input:
+        rules.make_fig_s1.output,
+
+
+localrules:
+    fig_s1,

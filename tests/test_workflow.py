@@ -1,0 +1,178 @@
+"""The workflow end to end: the mini preset's artefacts, targets, presets and clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+from torchvision.models import resnet18
+
+from tests.workflow import REPO, TINY, output, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    """The mini preset's Table 1 and Fig. S1, built once from an empty directory."""
+    workdir = tmp_path_factory.mktemp("mini")
+    result = snakemake(workdir, "--cores", "2", "table1", "fig_s1", timeout=1800)
+    assert result.returncode == 0, output(result)[-4000:]
+    return workdir
+
+
+def test_table1_shows_gapnet_decodes_location_and_permutenet_does_not(mini):
+    long = pd.read_csv(mini / "results/mini/tables/table1.csv")
+    assert list(long.columns) == ["grid", "task", "head", "seed", "accuracy"]
+    cfg = yaml.safe_load((REPO / "config.yaml").read_text())["table1"]
+    expected = len(cfg["grid_sizes"]) * len(cfg["tasks"]) * len(cfg["heads"]) * len(cfg["seeds"])
+    assert len(long) == expected
+    assert long["accuracy"].between(0, 1).all()
+    loc = long[long.task == "location"].groupby(["grid", "head"]).accuracy.agg(["mean", "min"])
+    for grid in cfg["grid_sizes"]:
+        gap, perm = loc.loc[(grid, "gapnet")], loc.loc[(grid, "permutenet")]
+        assert gap["min"] > 0.9, loc
+        assert gap["mean"] - perm["mean"] > 0.4, loc
+    md = (mini / "results/mini/tables/table1.md").read_text()
+    assert "gapnet" in md and "±" in md and "config hash" in md
+    assert r"\begin{table}" in (mini / "results/mini/tables/table1.tex").read_text()
+    run = next((mini / "results/mini/table1/runs").glob("*.json"))
+    prov = json.loads(run.read_text())["provenance"]
+    assert {"config_hash", "git_revision", "git_dirty", "seed", "device", "packages"} <= set(prov)
+
+
+def test_fig_s1_shows_gapnet_readout_beats_shufflenet_on_frozen_encoders(mini):
+    data = pd.read_csv(mini / "results/mini/figures/fig_s1.csv")
+    assert list(data.columns) == ["encoder", "readout", "seed", "accuracy"]
+    means = data.groupby(["encoder", "readout"]).accuracy.mean().unstack()
+    chance = 1 / yaml.safe_load((REPO / "config.yaml").read_text())["fig_s1"]["grid"] ** 2
+    assert (means["gapnet"] > 0.9).all(), means
+    assert (means["gapnet"] - means["shufflenet"] > 0.4).all(), means
+    assert (means["shufflenet"] < 3 * chance).all(), means
+    for ext in ("pdf", "png"):
+        assert (mini / f"results/mini/figures/fig_s1.{ext}").stat().st_size > 5000
+
+
+def test_every_rule_wrote_a_log_and_a_benchmark(mini):
+    benchmarks = list((mini / "benchmarks/mini").rglob("*.tsv"))
+    logs = list((mini / "logs/mini").rglob("*.log"))
+    assert len(benchmarks) >= 20 and len(logs) >= 20
+    assert "cpu_time" in benchmarks[0].read_text()
+
+
+def test_second_run_does_nothing(mini):
+    result = snakemake(mini, "--cores", "2", "-n", "table1", "fig_s1")
+    assert result.returncode == 0, output(result)
+    assert "Nothing to be done" in output(result)
+
+
+def test_a_single_figure_builds_only_what_it_needs(tmp_path):
+    result = snakemake(tmp_path, "-n", "results/mini/figures/fig_s1.pdf")
+    assert result.returncode == 0, output(result)
+    text = output(result)
+    assert "train_voc_resnet18" in text and "train_table1" not in text
+
+
+def test_paper_preset_dry_run_lists_the_dag_with_gpus(tmp_path):
+    result = snakemake(tmp_path, "-n", "-p", configs=(REPO / "config.paper.yaml",))
+    text = output(result)
+    assert result.returncode == 0, text
+    for rule in ("download", "extract_cifar10", "import_imagenet_resnet18", "train_voc_resnet18"):
+        assert f"rule {rule}:" in text
+    assert "train_table1" in text and "gpu=1" in text
+    assert "g7_location_permutenet_seed2" in text
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"tabel1": {}}, "known keys are"),
+        ({"table1": {"epochs": "ten"}}, "table1.epochs: 'ten' is not of type 'integer'"),
+        ({"table1": {"grid_sizes": [1, 3]}}, "table1.grid_sizes[0]: 1 is less than the minimum"),
+        ({"table1": {"seeds": []}}, "table1.seeds: must not be empty"),
+        ({"table1": {"heads": ["gapnet", "fcnet"]}}, "'fcnet' is not allowed; choose one of"),
+        ({"fig_s1": {"encoders": ["vgg16"]}}, "['imagenet_resnet18', 'voc_resnet18']"),
+    ],
+)
+def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, override, expected):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(override))
+    result = snakemake(tmp_path, "--cores", "1", configs=(bad,))
+    assert result.returncode != 0
+    assert expected in output(result), output(result)
+    assert not (tmp_path / "resources").exists()
+
+
+def test_missing_manual_imagenet_stops_at_once_with_instructions(tmp_path):
+    cfg = {
+        "datasets": {"imagenet": {"source": "manual", "path": str(tmp_path / "nowhere")}},
+        "encoders": {"imagenet_resnet18": {"source": "train"}},
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    dry = snakemake(tmp_path, "-n", "fig_s1", configs=(TINY, tmp_path / "c.yaml"))
+    assert dry.returncode == 0, output(dry)  # the DAG is listed without the dataset
+    result = snakemake(tmp_path, "--cores", "1", "fig_s1", configs=(TINY, tmp_path / "c.yaml"))
+    assert result.returncode != 0
+    text = output(result)
+    assert "ImageNet not found" in text and "image-net.org" in text and "nowhere" in text
+    assert not (tmp_path / "resources").exists()
+
+
+def _tiny_cifar_archive(tmp_path):
+    """A CIFAR-10 archive in the official layout, built with the project's writer."""
+    from chanpos.data.cifar import CIFAR10_LABEL_NAMES, write_cifar10
+    from chanpos.data.synthetic import make_classification_set
+
+    write_cifar10(
+        tmp_path / "src",
+        make_classification_set(50, 32, seed=1),
+        make_classification_set(20, 32, seed=2),
+        CIFAR10_LABEL_NAMES,
+    )
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tmp_path / "src" / "cifar-10-batches-py", arcname="cifar-10-batches-py")
+    return archive
+
+
+def test_paper_download_path_verifies_md5_and_extracts(tmp_path):
+    archive = _tiny_cifar_archive(tmp_path)
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    cfg = {"datasets": {"cifar10": {"url": archive.as_uri(), "md5": md5}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    configs = (REPO / "config.paper.yaml", tmp_path / "c.yaml")
+    result = snakemake(tmp_path, "--cores", "1", "resources/paper/cifar10", configs=configs)
+    assert result.returncode == 0, output(result)
+    from chanpos.data.cifar import read_cifar10
+
+    images, labels = read_cifar10(tmp_path / "resources/paper/cifar10", "test")
+    assert images.shape == (20, 32, 32, 3) and len(labels) == 20
+
+    cfg["datasets"]["cifar10"]["md5"] = "0" * 32
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "bad"
+    result = snakemake(work, "--cores", "1", "resources/paper/cifar10", configs=configs)
+    assert result.returncode != 0
+    assert "cifar-10-python.tar.gz" in output(result) and "0" * 32 in output(result)
+    assert not (work / "resources/paper/downloads/cifar-10-python.tar.gz").exists()
+
+
+def test_paper_torchvision_weights_are_imported_by_pinned_hash(tmp_path):
+    weights = tmp_path / "resnet18-f37072fd.pth"
+    torch.save(resnet18(weights=None).state_dict(), weights)
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    cfg = {"encoders": {"imagenet_resnet18": {"url": weights.as_uri(), "sha256": sha}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    configs = (REPO / "config.paper.yaml", tmp_path / "c.yaml")
+    target = "results/paper/encoders/imagenet_resnet18.pt"
+    result = snakemake(tmp_path, "--cores", "1", target, configs=configs)
+    assert result.returncode == 0, output(result)
+    from chanpos.checkpoints import load_checkpoint
+
+    model = load_checkpoint(tmp_path / target)
+    assert model.backbone.fc.out_features == 1000

@@ -1,0 +1,38 @@
+"""Run the workflow as a user does: ``snakemake`` in a subprocess, in a scratch directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+TINY = REPO / "tests" / "configs" / "tiny.yaml"
+
+
+def snakemake(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``."""
+    cmd = [
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        *map(str, configs),
+        "--workflow-profile",
+        "none",
+        *args,
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    """stdout and stderr together, for assertions and failure messages."""
+    return result.stdout + result.stderr
