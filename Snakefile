@@ -7,9 +7,6 @@
 configfile: "config.yaml"
 
 
-conda: "envs/chanpos.yaml"
-
-
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/encoders.smk"

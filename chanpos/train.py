@@ -22,7 +22,7 @@ def train_epochs(
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     loss_fn: Callable[[Tensor, Tensor], Tensor] = F.cross_entropy,
 ) -> list[float]:
-    """Train for ``epochs``; ``batches(epoch)`` yields (input, target); return mean loss per epoch."""
+    """Train ``epochs`` epochs; ``batches(epoch)`` yields (input, target); return mean losses."""
     history = []
     for epoch in tqdm(range(epochs), desc=desc, leave=False):
         model.train()

@@ -3,10 +3,11 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-sys.path.insert(0, workflow.basedir)  # the chanpos library, also when snakemake lives elsewhere
+sys.path.insert(
+    0, workflow.basedir
+)  # the chanpos library, also when snakemake lives elsewhere
 
 from chanpos.config import ConfigError, validate_config
-
 
 try:
     validate_config(config, Path(workflow.basedir) / "config.schema.yaml")
@@ -68,7 +69,11 @@ def manual_datasets_needed():
 def check_manual_datasets():
     """Stop before any job runs when a manual dataset the DAG needs is missing."""
     for name, path, how in manual_datasets_needed():
-        if not path or not (Path(path) / "train").is_dir() or not (Path(path) / "val").is_dir():
+        if (
+            not path
+            or not (Path(path) / "train").is_dir()
+            or not (Path(path) / "val").is_dir()
+        ):
             raise WorkflowError(f"{name} not found at {path!r}. {how}")
 
 

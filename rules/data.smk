@@ -4,12 +4,14 @@
 rule download:
     output:
         f"{DATA}/downloads/{{download}}",
-    params:
-        spec=lambda wc: DOWNLOADS[wc.download],
     log:
         f"{LOGS}/download/{{download}}.log",
     benchmark:
         f"{BENCH}/download/{{download}}.tsv"
+    conda:
+        "../envs/chanpos.yaml"
+    params:
+        spec=lambda wc: DOWNLOADS[wc.download],
     script:
         "../scripts/download.py"
 
@@ -19,12 +21,14 @@ if config["datasets"]["cifar10"]["source"] == "generate":
     rule generate_cifar10:
         output:
             directory(f"{DATA}/cifar10"),
-        params:
-            cfg=config["datasets"]["cifar10"]["generate"],
         log:
             f"{LOGS}/data/generate_cifar10.log",
         benchmark:
             f"{BENCH}/data/generate_cifar10.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        params:
+            cfg=config["datasets"]["cifar10"]["generate"],
         script:
             "../scripts/generate_cifar10.py"
 
@@ -39,6 +43,8 @@ else:
             f"{LOGS}/data/extract_cifar10.log",
         benchmark:
             f"{BENCH}/data/extract_cifar10.tsv"
+        conda:
+            "../envs/chanpos.yaml"
         script:
             "../scripts/extract.py"
 
@@ -48,12 +54,14 @@ if config["datasets"]["voc"]["source"] == "generate":
     rule generate_voc:
         output:
             directory(f"{DATA}/voc"),
-        params:
-            cfg=config["datasets"]["voc"]["generate"],
         log:
             f"{LOGS}/data/generate_voc.log",
         benchmark:
             f"{BENCH}/data/generate_voc.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        params:
+            cfg=config["datasets"]["voc"]["generate"],
         script:
             "../scripts/generate_voc.py"
 
@@ -68,6 +76,8 @@ else:
             f"{LOGS}/data/extract_voc.log",
         benchmark:
             f"{BENCH}/data/extract_voc.tsv"
+        conda:
+            "../envs/chanpos.yaml"
         script:
             "../scripts/extract.py"
 
@@ -77,11 +87,13 @@ if config["datasets"]["imagenet"]["source"] == "generate":
     rule generate_imagenet:
         output:
             directory(f"{DATA}/imagenet"),
-        params:
-            cfg=config["datasets"]["imagenet"]["generate"],
         log:
             f"{LOGS}/data/generate_imagenet.log",
         benchmark:
             f"{BENCH}/data/generate_imagenet.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        params:
+            cfg=config["datasets"]["imagenet"]["generate"],
         script:
             "../scripts/generate_imagenet.py"

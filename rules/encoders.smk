@@ -16,15 +16,17 @@ if _imagenet_cfg["source"] == "train":
         output:
             model=f"{RESULTS}/encoders/imagenet_resnet18.pt",
             metrics=f"{RESULTS}/encoders/imagenet_resnet18.json",
-        params:
-            root=imagenet_root(),
-            cfg=_imagenet_cfg["train"],
-        resources:
-            gpu=GPUS,
         log:
             f"{LOGS}/encoders/imagenet_resnet18.log",
         benchmark:
             f"{BENCH}/encoders/imagenet_resnet18.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        resources:
+            gpu=GPUS,
+        params:
+            root=imagenet_root(),
+            cfg=_imagenet_cfg["train"],
         script:
             "../scripts/train_imagenet_encoder.py"
 
@@ -40,6 +42,8 @@ else:
             f"{LOGS}/encoders/imagenet_resnet18.log",
         benchmark:
             f"{BENCH}/encoders/imagenet_resnet18.tsv"
+        conda:
+            "../envs/chanpos.yaml"
         script:
             "../scripts/import_imagenet_encoder.py"
 
@@ -55,13 +59,15 @@ rule train_voc_resnet18:
     output:
         model=f"{RESULTS}/encoders/voc_resnet18.pt",
         metrics=f"{RESULTS}/encoders/voc_resnet18.json",
-    params:
-        cfg=_voc_cfg["train"],
-    resources:
-        gpu=GPUS,
     log:
         f"{LOGS}/encoders/voc_resnet18.log",
     benchmark:
         f"{BENCH}/encoders/voc_resnet18.tsv"
+    conda:
+        "../envs/chanpos.yaml"
+    resources:
+        gpu=GPUS,
+    params:
+        cfg=_voc_cfg["train"],
     script:
         "../scripts/train_voc_encoder.py"

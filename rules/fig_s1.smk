@@ -9,16 +9,18 @@ rule fig_s1_latents:
         cifar=f"{DATA}/cifar10",
     output:
         f"{RESULTS}/fig_s1/latents/{{encoder}}.pt",
-    wildcard_constraints:
-        encoder="|".join(_s1["encoders"]),
-    params:
-        cfg=_s1,
-    resources:
-        gpu=GPUS,
     log:
         f"{LOGS}/fig_s1/latents_{{encoder}}.log",
     benchmark:
         f"{BENCH}/fig_s1/latents_{{encoder}}.tsv"
+    wildcard_constraints:
+        encoder="|".join(_s1["encoders"]),
+    conda:
+        "../envs/chanpos.yaml"
+    resources:
+        gpu=GPUS,
+    params:
+        cfg=_s1,
     script:
         "../scripts/fig_s1_latents.py"
 
@@ -28,15 +30,17 @@ rule fig_s1_readout:
         f"{RESULTS}/fig_s1/latents/{{encoder}}.pt",
     output:
         f"{RESULTS}/fig_s1/runs/{{encoder}}_{{readout}}_seed{{seed}}.json",
-    wildcard_constraints:
-        encoder="|".join(_s1["encoders"]),
-        readout="gapnet|shufflenet",
-    params:
-        cfg=_s1,
     log:
         f"{LOGS}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.log",
     benchmark:
         f"{BENCH}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.tsv"
+    wildcard_constraints:
+        encoder="|".join(_s1["encoders"]),
+        readout="gapnet|shufflenet",
+    conda:
+        "../envs/chanpos.yaml"
+    params:
+        cfg=_s1,
     script:
         "../scripts/fig_s1_readout.py"
 
@@ -55,6 +59,8 @@ rule make_fig_s1:
         f"{LOGS}/figures/fig_s1.log",
     benchmark:
         f"{BENCH}/figures/fig_s1.tsv"
+    conda:
+        "../envs/chanpos.yaml"
     script:
         "../scripts/make_fig_s1.py"
 

@@ -15,17 +15,19 @@ rule train_table1:
         f"{DATA}/cifar10",
     output:
         f"{RESULTS}/table1/runs/g{{grid}}_{{task}}_{{head}}_seed{{seed}}.json",
-    wildcard_constraints:
-        task="location|recognition",
-        head="gapnet|permutenet",
-    params:
-        cfg=_t1,
-    resources:
-        gpu=GPUS,
     log:
         f"{LOGS}/table1/g{{grid}}_{{task}}_{{head}}_seed{{seed}}.log",
     benchmark:
         f"{BENCH}/table1/g{{grid}}_{{task}}_{{head}}_seed{{seed}}.tsv"
+    wildcard_constraints:
+        task="location|recognition",
+        head="gapnet|permutenet",
+    conda:
+        "../envs/chanpos.yaml"
+    resources:
+        gpu=GPUS,
+    params:
+        cfg=_t1,
     script:
         "../scripts/train_table1.py"
 
@@ -39,6 +41,8 @@ rule make_table1:
         f"{LOGS}/tables/table1.log",
     benchmark:
         f"{BENCH}/tables/table1.tsv"
+    conda:
+        "../envs/chanpos.yaml"
     script:
         "../scripts/make_table1.py"
 

@@ -1,6 +1,6 @@
 """torchvision ResNet-18 encoders behind the latent split (Fig. S1's frozen encoders).
 
-* :class:`ResNetClassifier`: the ImageNet classifier; ``encode`` = stem to layer4, ``head`` = GAP, fc.
+* :class:`ResNetClassifier`: the ImageNet classifier; ``encode`` = stem to layer4; ``head`` = fc.
 * :class:`ResNetSegmenter`: the same backbone with an FCN head for PASCAL VOC segmentation;
   ``head`` = 3x3 conv block, 1x1 classifier, bilinear upsampling by the output stride (32).
 
