@@ -109,7 +109,7 @@ def table1_frames(runs: pd.DataFrame, cfg: dict) -> tuple[pd.DataFrame, pd.DataF
     notes = [
         f"CIFAR-style ResNet-18 (7x7 stride-2 conv1, no max-pool, zero padding), width "
         f"{cfg['width']}, canvas cell {cfg['cell']} px; Adam lr {cfg['lr']}, betas (0.5, 0.999), "
-        f"batch {cfg['batch_size']}, {cfg['epochs']} epochs; test = mean of "
+        f"batch {cfg['batch_size']}, epochs {cfg['epochs']}; test = mean of "
         f"{cfg['test_passes']} passes with fresh random cells.",
         "PermuteNet: one channel permutation per forward pass (per batch), after GAP, at train "
         "and test, as in the authors' code (layer=5).",

@@ -92,7 +92,7 @@ def test_paper_preset_dry_run_lists_the_dag_with_gpus(tmp_path):
     ("override", "expected"),
     [
         ({"tabel1": {}}, "known keys are"),
-        ({"table1": {"epochs": "ten"}}, "table1.epochs: 'ten' is not of type 'integer'"),
+        ({"table1": {"test_passes": "ten"}}, "table1.test_passes: 'ten' is not of type 'integer'"),
         ({"table1": {"grid_sizes": [1, 3]}}, "table1.grid_sizes[0]: 1 is less than the minimum"),
         ({"table1": {"seeds": []}}, "table1.seeds: must not be empty"),
         ({"table1": {"heads": ["gapnet", "fcnet"]}}, "'fcnet' is not allowed; choose one of"),
