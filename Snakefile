@@ -14,6 +14,10 @@ include: "rules/table1.smk"
 include: "rules/fig_s1.smk"
 
 
+onstart:
+    check_manual_datasets()
+
+
 rule all:
     default_target: True
     input:

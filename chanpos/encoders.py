@@ -36,9 +36,13 @@ def _normalise() -> T.Transform:
     )
 
 
-def _sgd(model: torch.nn.Module, lr: float, steps: int):
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
-    return opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(steps, 1))
+def _optimizer(model: torch.nn.Module, cfg: dict[str, Any], steps: int):
+    """Adam, or SGD with momentum 0.9; weight decay 1e-4; the lr decays polynomially (power 0.9)."""
+    if cfg["optimizer"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=1e-4)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9, weight_decay=1e-4)
+    return opt, torch.optim.lr_scheduler.PolynomialLR(opt, total_iters=max(steps, 1), power=0.9)
 
 
 def train_classifier(
@@ -55,7 +59,7 @@ def train_classifier(
     gen = torch.Generator().manual_seed(cfg["seed"])
     loader = DataLoader(train_set, cfg["batch_size"], shuffle=True, drop_last=True, generator=gen)
     model = ResNetClassifier(num_classes=len(train_set.classes)).to(device)
-    opt, sched = _sgd(model, cfg["lr"], cfg["epochs"] * len(loader))
+    opt, sched = _optimizer(model, cfg, cfg["epochs"] * len(loader))
     losses = train_epochs(model, lambda _e: loader, opt, cfg["epochs"], device, "classifier", sched)
     top1 = accuracy(model, DataLoader(val_set, 64), device)
     log.info("classifier: train loss %s, val top-1 %.3f", losses, top1)
@@ -113,7 +117,7 @@ def train_segmenter(
         state = {k: v for k, v in init.backbone.state_dict().items() if not k.startswith("fc.")}
         model.backbone.load_state_dict(state, strict=False)
     model.to(device)
-    opt, sched = _sgd(model, cfg["lr"], cfg["epochs"] * len(loader))
+    opt, sched = _optimizer(model, cfg, cfg["epochs"] * len(loader))
 
     def loss_fn(logits: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(logits, target, ignore_index=IGNORE_INDEX)

@@ -76,6 +76,3 @@ def check_manual_datasets():
         ):
             raise WorkflowError(f"{name} not found at {path!r}. {how}")
 
-
-onstart:
-    check_manual_datasets()

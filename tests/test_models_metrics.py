@@ -21,14 +21,16 @@ def test_cifar_resnet18_matches_the_authors_geometry():
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in net.modules())
 
 
-@pytest.mark.parametrize("model", [ResNetClassifier(10), ResNetSegmenter(21)])
-def test_encoders_expose_the_latent_split(model):
+@pytest.mark.parametrize(
+    ("model", "side"), [(ResNetClassifier(10), 2), (ResNetSegmenter(21), 4)], ids=["clf", "seg"]
+)
+def test_encoders_expose_the_latent_split(model, side):
     x = torch.randn(2, 3, 64, 64)
     assert isinstance(model, LatentSplit)
     model.eval()
     with torch.no_grad():
         z = model.encode(x)
-        assert z.shape == (2, 512, 2, 2)
+        assert z.shape == (2, 512, side, side)  # output stride 32 and 16
         out = model.head(z) if isinstance(model, ResNetClassifier) else model.head(z, (64, 64))
         assert torch.allclose(out, model(x))
 

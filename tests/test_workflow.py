@@ -176,3 +176,18 @@ def test_paper_torchvision_weights_are_imported_by_pinned_hash(tmp_path):
 
     model = load_checkpoint(tmp_path / target)
     assert model.backbone.fc.out_features == 1000
+
+
+def test_paper_preset_through_the_slurm_profile_requests_gpus(tmp_path):
+    profile = ("--workflow-profile", str(REPO / "profiles" / "slurm"))
+    result = snakemake(tmp_path, "-n", *profile, configs=(REPO / "config.paper.yaml",))
+    text = output(result)
+    assert result.returncode == 0, text
+    jobs = text.split("\n\n")
+    gpu_rules = {"train_table1", "train_voc_resnet18", "fig_s1_latents"}
+    for job in jobs:
+        rule = next(
+            (line.split()[1][:-1] for line in job.splitlines() if line.startswith("rule")), None
+        )
+        if rule in gpu_rules:
+            assert "gpu=1" in job and "slurm_partition=" in job, job
