@@ -75,4 +75,3 @@ def check_manual_datasets():
             or not (Path(path) / "val").is_dir()
         ):
             raise WorkflowError(f"{name} not found at {path!r}. {how}")
-
