@@ -27,6 +27,7 @@ def snakemake(
         *map(str, configs),
         "--workflow-profile",
         "none",
+        "--show-failed-logs",
         *args,
     ]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
