@@ -91,6 +91,7 @@ if config["datasets"]["imagenet"]["source"] == "generate":
             f"{LOGS}/data/generate_imagenet.log",
         benchmark:
             f"{BENCH}/data/generate_imagenet.tsv"
+        priority: 1
         conda:
             "../envs/chanpos.yaml"
         params:

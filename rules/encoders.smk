@@ -1,4 +1,6 @@
 # Fig. S1's frozen encoders: trained here (mini) or loaded from published weights (paper).
+# The chain ImageNet data -> classifier -> VOC segmenter -> latents is the workflow's longest
+# path, so its rules carry a priority: started first, it overlaps Table 1's jobs.
 
 _imagenet_cfg = config["encoders"]["imagenet_resnet18"]
 _voc_cfg = config["encoders"]["voc_resnet18"]
@@ -8,6 +10,7 @@ if _imagenet_cfg["source"] == "train":
 
     rule train_imagenet_resnet18:
         input:
+            # a function, so that --lint does not take params.root for a hard-coded prefix
             lambda wc: (
                 imagenet_root()
                 if config["datasets"]["imagenet"]["source"] == "generate"
@@ -20,6 +23,7 @@ if _imagenet_cfg["source"] == "train":
             f"{LOGS}/encoders/imagenet_resnet18.log",
         benchmark:
             f"{BENCH}/encoders/imagenet_resnet18.tsv"
+        priority: 1
         conda:
             "../envs/chanpos.yaml"
         resources:
@@ -63,6 +67,7 @@ rule train_voc_resnet18:
         f"{LOGS}/encoders/voc_resnet18.log",
     benchmark:
         f"{BENCH}/encoders/voc_resnet18.tsv"
+    priority: 1
     conda:
         "../envs/chanpos.yaml"
     resources:

@@ -15,6 +15,7 @@ rule fig_s1_latents:
         f"{BENCH}/fig_s1/latents_{{encoder}}.tsv"
     wildcard_constraints:
         encoder="|".join(_s1["encoders"]),
+    priority: 1
     conda:
         "../envs/chanpos.yaml"
     resources:
@@ -25,15 +26,20 @@ rule fig_s1_latents:
         "../scripts/fig_s1_latents.py"
 
 
+# One job fits every seed of one (encoder, readout): the latents are cached, so a fit takes
+# seconds and a job per seed would mostly pay for starting Python and importing torch.
 rule fig_s1_readout:
     input:
         f"{RESULTS}/fig_s1/latents/{{encoder}}.pt",
     output:
-        f"{RESULTS}/fig_s1/runs/{{encoder}}_{{readout}}_seed{{seed}}.json",
+        expand(
+            f"{RESULTS}/fig_s1/runs/{{{{encoder}}}}_{{{{readout}}}}_seed{{seed}}.json",
+            seed=_s1["seeds"],
+        ),
     log:
-        f"{LOGS}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.log",
+        f"{LOGS}/fig_s1/{{encoder}}_{{readout}}.log",
     benchmark:
-        f"{BENCH}/fig_s1/{{encoder}}_{{readout}}_seed{{seed}}.tsv"
+        f"{BENCH}/fig_s1/{{encoder}}_{{readout}}.tsv"
     wildcard_constraints:
         encoder="|".join(_s1["encoders"]),
         readout="gapnet|shufflenet",

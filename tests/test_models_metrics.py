@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 from torchvision.models import resnet18
+from torchvision.models.resnet import BasicBlock as TorchvisionBlock
 
 from chanpos.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from chanpos.encoders import import_torchvision_resnet18
 from chanpos.latent import LatentSplit
 from chanpos.metrics import confusion_matrix, mean_iou, pixel_accuracy
-from chanpos.models.cifar_resnet import CifarResNet18
+from chanpos.models.cifar_resnet import BasicBlock, CifarResNet18
 from chanpos.models.resnet import ResNetClassifier, ResNetSegmenter
 
 
@@ -19,6 +20,20 @@ def test_cifar_resnet18_matches_the_authors_geometry():
     assert z.shape == (2, 64, 6, 6)  # 96x96 -> 6x6, as in the paper's GAPNet
     assert net.stem[0].kernel_size == (7, 7) and net.stem[0].stride == (2, 2)
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in net.modules())
+
+
+def test_basic_block_is_torchvisions():
+    def down():
+        return torch.nn.Sequential(
+            torch.nn.Conv2d(8, 16, 1, 2, bias=False), torch.nn.BatchNorm2d(16)
+        )
+
+    ours, theirs = BasicBlock(8, 16, 2, down()), TorchvisionBlock(8, 16, 2, down())
+    theirs.load_state_dict(ours.state_dict())  # same parameter names and shapes
+    x = torch.randn(2, 8, 12, 12)
+    assert torch.allclose(ours(x), theirs(x))
+    ours.eval(), theirs.eval()
+    assert torch.allclose(ours(x), theirs(x))
 
 
 @pytest.mark.parametrize(

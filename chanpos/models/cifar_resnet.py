@@ -3,12 +3,35 @@
 As in islamamirul/PermuteNet ``models/resnet.py``: a 7x7 stride-2 ``conv1`` (padding 3) with no
 max-pool, BasicBlocks [2, 2, 2, 2] with stage strides 1, 2, 2, 2 and zero padding. ``width`` is
 the first stage's channel count (64 in the paper); the mini preset narrows it through config.
+
+The block is written here rather than imported from torchvision: importing torchvision costs
+about 3 s per job on a 2-core machine (it loads ``torch._dynamo``), a quarter of a mini Table 1
+job, and nothing else on this path needs it. Its parameter names match torchvision's.
 """
 
 from __future__ import annotations
 
 from torch import Tensor, nn
-from torchvision.models.resnet import BasicBlock
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 conv-BN layers with a residual connection (He et al. 2016), as torchvision's."""
+
+    def __init__(
+        self, in_planes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None
+    ) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = downsample
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)) + identity)
 
 
 def _stage(in_planes: int, planes: int, stride: int) -> nn.Sequential:
