@@ -1,4 +1,4 @@
-"""Summarise a run's benchmark files as a Markdown table: jobs, wall and CPU seconds per folder.
+"""Summarise a run's benchmark files as Markdown: wall and CPU seconds per step, then per job.
 
 Usage: .venv/bin/python tools/benchmarks.py [benchmarks/mini]
 """
@@ -9,15 +9,26 @@ from pathlib import Path
 import pandas as pd
 
 
-def summarise(root: Path) -> pd.DataFrame:
-    """One row per benchmark folder (data, encoders, table1, ...) and a total row."""
+def jobs(root: Path) -> pd.DataFrame:
+    """One row per benchmark file (one per job): step folder, job name, wall and CPU seconds."""
     rows = []
     for path in sorted(root.rglob("*.tsv")):
         last = pd.read_csv(path, sep="\t").iloc[-1]
-        rows.append({"step": path.parent.name, "wall_s": last["s"], "cpu_s": last["cpu_time"]})
+        rows.append(
+            {
+                "step": path.parent.name,
+                "job": path.stem,
+                "wall_s": last["s"],
+                "cpu_s": last["cpu_time"],
+            }
+        )
     if not rows:
         raise SystemExit(f"no benchmark files under {root}; run the workflow first")
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def summarise(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per step folder (data, encoders, table1, ...) and a total row."""
     table = frame.groupby("step", sort=False).agg(
         jobs=("wall_s", "size"), wall_s=("wall_s", "sum"), cpu_s=("cpu_s", "sum")
     )
@@ -27,4 +38,6 @@ def summarise(root: Path) -> pd.DataFrame:
 
 if __name__ == "__main__":
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/mini")
-    print(summarise(root).to_markdown(index=False))
+    frame = jobs(root)
+    print(summarise(frame).to_markdown(index=False), end="\n\n")
+    print(frame.round(1).to_markdown(index=False))
