@@ -1,4 +1,4 @@
-"""Seeds and devices, set once per job."""
+"""Seeds and threads, set once per job."""
 
 from __future__ import annotations
 
@@ -16,15 +16,6 @@ def seed_everything(seed: int) -> torch.Generator:
     torch.manual_seed(seed)
     torch.backends.cudnn.benchmark = False
     return torch.Generator().manual_seed(seed)
-
-
-def select_device(preference: str = "auto") -> torch.device:
-    """``auto`` picks the first CUDA device when there is one, else the CPU."""
-    if preference == "auto":
-        preference = "cuda" if torch.cuda.is_available() else "cpu"
-    if preference == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' requested in config but no CUDA device is visible")
-    return torch.device(preference)
 
 
 def set_threads(threads: int) -> None:
