@@ -82,7 +82,9 @@ def file_digests(workdir: Path) -> dict[str, str]:
     }
 
 
-def test_table1_runs_every_job_through_sbatch_and_matches_a_local_run(slurm_cluster, tmp_path):
+def test_table1_runs_every_job_through_sbatch_and_matches_a_local_run(
+    slurm_cluster, tmp_path, capsys
+):
     gpu_cfg = tmp_path / "gpu.yaml"  # train jobs ask SLURM for a (fake) GPU: --gpus=1
     gpu_cfg.write_text("gpus_per_job: 1\n")
     configs = (TINY, gpu_cfg)
@@ -118,6 +120,12 @@ def test_table1_runs_every_job_through_sbatch_and_matches_a_local_run(slurm_clus
     assert cluster_files.keys() == local_files.keys()
     differ = [f for f in local_files if local_files[f] != cluster_files[f]]
     assert not differ, f"outputs differ between the local and the SLURM run: {differ}"
+    with capsys.disabled():  # the evidence, shown in the CI log (pytest captures prints)
+        print(f"\nSLURM run of table1: {len(submitted)} jobs, all through sbatch")
+        for job, (slurm_id, _) in sorted(submitted.items(), key=lambda kv: int(kv[1][0])):
+            rec = records[slurm_id]
+            print(f"  slurm job {slurm_id:>5}  {rules[job]:<14} {rec['State']} {rec['AllocTRES']}")
+        print(f"content check: {len(local_files)} output files identical to the local run")
 
 
 def test_failing_job_is_reported_with_its_slurm_log(slurm_cluster, tmp_path):

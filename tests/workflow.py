@@ -12,11 +12,9 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
 
 
-def snakemake(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900
-) -> subprocess.CompletedProcess:
-    """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``."""
-    cmd = [
+def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[str]:
+    """The snakemake command line for the repo's Snakefile in ``workdir``, config.yaml first."""
+    return [
         str(SNAKEMAKE),
         "--snakefile",
         str(REPO / "Snakefile"),
@@ -30,6 +28,13 @@ def snakemake(
         "--show-failed-logs",
         *args,
     ]
+
+
+def snakemake(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``."""
+    cmd = snakemake_command(workdir, *args, configs=configs)
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
