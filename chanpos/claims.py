@@ -65,7 +65,9 @@ def gap(label: str, a: Where, b: Where) -> Side:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of the paper, decided on the result table named ``source``."""
+    """One claim of the paper: ``lhs`` vs ``rhs`` under ``test`` on the column ``value`` of the
+    result table named ``source``; ``paper`` is the paper's value where known, ``assumptions``
+    what the measurement depends on."""
 
     id: str
     section: str
