@@ -29,7 +29,7 @@ rule make_claims:
     conda:
         "../envs/chanpos.yaml"
     params:
-        cfg=config["claims"],
+        cfg=config["claims"],  # read from snakemake.config too; here so a change reruns the job
     script:
         "../scripts/make_claims.py"
 
