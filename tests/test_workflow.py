@@ -157,6 +157,7 @@ def test_paper_preset_dry_run_lists_the_dag_with_gpus(tmp_path):
         ({"table1": {"seeds": []}}, "table1.seeds: must not be empty"),
         ({"table1": {"heads": ["gapnet", "fcnet"]}}, "'fcnet' is not allowed; choose one of"),
         ({"fig_s1": {"encoders": ["vgg16"]}}, "['imagenet_resnet18', 'voc_resnet18']"),
+        ({"claims": {"confidence": 1.5}}, "claims.confidence: 1.5 is greater than or equal to"),
     ],
 )
 def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, override, expected):
