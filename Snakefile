@@ -2,9 +2,13 @@
 #   snakemake --cores all                                  # mini preset, every artefact
 #   snakemake --cores all --configfile config.paper.yaml   # paper preset
 #   snakemake --cores all table1                           # one artefact
+#   snakemake --report results/mini/report.html            # the report, after a run
 
 
 configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
@@ -12,6 +16,7 @@ include: "rules/data.smk"
 include: "rules/encoders.smk"
 include: "rules/table1.smk"
 include: "rules/fig_s1.smk"
+include: "rules/claims.smk"
 
 
 onstart:
@@ -23,3 +28,4 @@ rule all:
     input:
         rules.table1.input,
         rules.fig_s1.input,
+        rules.claims.input,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -56,13 +57,32 @@ def write_table(
     stem: Path | str,
     caption: str,
     notes: Sequence[str] = (),
+    formats: Sequence[str] = ("csv", "md", "tex", "html"),
 ) -> None:
-    """Write ``stem.csv`` (long), ``stem.md`` and ``stem.tex`` (wide, with caption and notes)."""
+    """Write ``stem.csv`` (long) and ``stem.md``, ``stem.tex``, ``stem.html`` (wide, with caption
+    and notes); ``formats`` picks which of them."""
     stem = Path(stem)
-    with atomic_path(stem.with_suffix(".csv")) as tmp:
-        long.to_csv(tmp, index=False)
-    md = [f"**{caption}**", "", wide.to_markdown(index=False), ""]
-    md += [f"- {n}" for n in notes]
-    atomic_write_text(stem.with_suffix(".md"), "\n".join(md) + "\n")
-    tex = wide.to_latex(index=False, escape=True, caption=caption, label=f"tab:{stem.name}")
-    atomic_write_text(stem.with_suffix(".tex"), tex.replace("±", r"$\pm$"))
+    if "csv" in formats:
+        with atomic_path(stem.with_suffix(".csv")) as tmp:
+            long.to_csv(tmp, index=False)
+    if "md" in formats:
+        md = [f"**{caption}**", "", wide.to_markdown(index=False), ""]
+        md += [f"- {n}" for n in notes]
+        atomic_write_text(stem.with_suffix(".md"), "\n".join(md) + "\n")
+    if "tex" in formats:
+        tex = wide.to_latex(index=False, escape=True, caption=caption, label=f"tab:{stem.name}")
+        atomic_write_text(stem.with_suffix(".tex"), tex.replace("±", r"$\pm$"))
+    if "html" in formats:
+        atomic_write_text(stem.with_suffix(".html"), _html_page(wide, caption, notes))
+
+
+def _html_page(wide: pd.DataFrame, caption: str, notes: Sequence[str] = ()) -> str:
+    """A self-contained HTML page: caption, table and notes (what the Snakemake report shows)."""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><style>'
+        "body{font-family:sans-serif;font-size:14px}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
+        f"<h3>{html.escape(caption)}</h3>{wide.to_html(index=False, border=0, na_rep='')}"
+        f"<ul>{items}</ul></body></html>\n"
+    )

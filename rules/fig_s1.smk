@@ -1,6 +1,7 @@
 # Supplement S1, Fig. S1: decode location from frozen encoders with GAPNet vs ShuffleNet readouts.
 
 _s1 = config["fig_s1"]
+S1_CATEGORY = "Supplement S1: location from frozen encoders"
 
 
 rule fig_s1_latents:
@@ -60,7 +61,29 @@ rule make_fig_s1:
             seed=_s1["seeds"],
         ),
     output:
-        multiext(f"{RESULTS}/figures/fig_s1", ".pdf", ".png", ".csv"),
+        pdf=report(
+            f"{RESULTS}/figures/fig_s1.pdf",
+            caption="../report/fig_s1.rst",
+            category=S1_CATEGORY,
+            subcategory="Fig. S1",
+            labels={"artefact": "Fig. S1", "content": "figure (PDF)"},
+        ),
+        png=report(
+            f"{RESULTS}/figures/fig_s1.png",
+            caption="../report/fig_s1.rst",
+            category=S1_CATEGORY,
+            subcategory="Fig. S1",
+            labels={"artefact": "Fig. S1", "content": "figure (PNG)"},
+        ),
+        csv=f"{RESULTS}/figures/fig_s1.csv",
+        md=f"{RESULTS}/figures/fig_s1.md",
+        html=report(
+            f"{RESULTS}/figures/fig_s1.html",
+            caption="../report/fig_s1_numbers.rst",
+            category=S1_CATEGORY,
+            subcategory="Fig. S1",
+            labels={"artefact": "Fig. S1", "content": "numbers, notes, provenance"},
+        ),
     log:
         f"{LOGS}/figures/fig_s1.log",
     benchmark:

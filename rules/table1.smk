@@ -36,7 +36,16 @@ rule make_table1:
     input:
         TABLE1_RUNS,
     output:
-        multiext(f"{RESULTS}/tables/table1", ".csv", ".md", ".tex"),
+        csv=f"{RESULTS}/tables/table1.csv",
+        md=f"{RESULTS}/tables/table1.md",
+        tex=f"{RESULTS}/tables/table1.tex",
+        html=report(
+            f"{RESULTS}/tables/table1.html",
+            caption="../report/table1.rst",
+            category="Sec. 3: position is encoded channel-wise",
+            subcategory="Table 1",
+            labels={"artefact": "Table 1", "content": "table, notes, provenance"},
+        ),
     log:
         f"{LOGS}/tables/table1.log",
     benchmark:

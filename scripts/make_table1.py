@@ -11,7 +11,7 @@ from chanpos.tables import collect_runs, provenance_lines, write_table
 
 with job(snakemake):
     runs, provs = collect_runs(snakemake.input, ["grid", "task", "head", "seed", "accuracy"])
-    long, wide, notes = table1_frames(runs, snakemake.config["table1"])
+    long, wide, notes = table1_frames(runs, snakemake.config)
     write_table(
         long,
         wide,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
+import zipfile
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ import torch
 import yaml
 from torchvision.models import resnet18
 
+from chanpos.claims import CATALOGUE, FAILS, HOLDS, INCONCLUSIVE
 from tests.workflow import REPO, TINY, output, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -71,6 +73,64 @@ def test_second_run_does_nothing(mini):
     assert "Nothing to be done" in output(result)
 
 
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Every artefact of the tiny preset (rule all), built once from an empty directory."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    result = snakemake(workdir, "--cores", "2", configs=(TINY,))
+    assert result.returncode == 0, output(result)[-4000:]
+    return workdir
+
+
+def test_claims_are_decided_from_the_result_tables(tiny):
+    claims = pd.read_csv(tiny / "results/tiny/claims.csv")
+    config = yaml.safe_load(TINY.read_text())
+    sources = {
+        "table1": pd.read_csv(tiny / "results/tiny/tables/table1.csv"),
+        "fig_s1": pd.read_csv(tiny / "results/tiny/figures/fig_s1.csv"),
+    }
+    base = yaml.safe_load((REPO / "config.yaml").read_text())  # claim ids depend on data only
+    ids = [c.id for name, build in CATALOGUE.items() for c in build(sources[name], base)]
+    assert list(claims["id"]) == ids
+    assert set(claims["verdict"]) <= {HOLDS, FAILS, INCONCLUSIVE}
+    fig_s1 = claims[claims["source"] == "fig_s1"]
+    assert len(config["fig_s1"]["seeds"]) == 1 and (fig_s1["verdict"] == INCONCLUSIVE).all()
+    assert (claims.loc[claims["source"] == "table1", "lhs_n"] == 2).all()
+    md = (tiny / "results/tiny/claims.md").read_text()
+    assert "table1 runs, config hash" in md and "fig_s1 runs, git revision" in md
+
+
+def test_report_shows_every_artefact_with_its_caption_and_provenance(tiny):
+    result = snakemake(tiny, "--report", "report.zip", configs=(TINY,))
+    assert result.returncode == 0, output(result)
+    with zipfile.ZipFile(tiny / "report.zip") as archive:
+        files = {name.rsplit("/", 1)[-1]: name for name in archive.namelist()}
+        html = archive.read(files["report.html"]).decode()
+        shown = {
+            f: archive.read(files[f]).decode()
+            for f in ("table1.html", "fig_s1.html", "claims.html")
+        }
+        assert {"fig_s1.pdf", "fig_s1.png"} <= set(files)
+    for category in (
+        "Sec. 3: position is encoded channel-wise",
+        "Supplement S1: location from frozen encoders",
+        "Claims: what reproduces",
+    ):
+        assert category in html
+    for caption in (  # one line of each report/*.rst, as rendered with the tiny config
+        "This report is for the <strong>tiny</strong> preset",  # workflow.rst
+        "[2]; seeds [0, 1].",  # table1.rst
+        "dashed line: chance (1 / 9).",  # fig_s1.rst
+        "frozen encoder and readout, with chance",  # fig_s1_numbers.rst
+        "interval over seeds (10000 resamples, numpy seed",  # claims.rst
+    ):
+        assert caption in html, caption
+    for name, page in shown.items():
+        assert "config hash:" in page and "git revision:" in page, name
+    assert "Assumption (NOTES.md 2.4)" in shown["table1.html"]
+    assert "T1-g2-location" in shown["claims.html"]
+
+
 def test_a_single_figure_builds_only_what_it_needs(tmp_path):
     result = snakemake(tmp_path, "-n", "results/mini/figures/fig_s1.pdf")
     assert result.returncode == 0, output(result)
@@ -97,6 +157,7 @@ def test_paper_preset_dry_run_lists_the_dag_with_gpus(tmp_path):
         ({"table1": {"seeds": []}}, "table1.seeds: must not be empty"),
         ({"table1": {"heads": ["gapnet", "fcnet"]}}, "'fcnet' is not allowed; choose one of"),
         ({"fig_s1": {"encoders": ["vgg16"]}}, "['imagenet_resnet18', 'voc_resnet18']"),
+        ({"claims": {"confidence": 1.5}}, "claims.confidence: 1.5 is greater than or equal to"),
     ],
 )
 def test_bad_config_stops_before_any_job_with_the_key_named(tmp_path, override, expected):

@@ -1,0 +1,369 @@
+"""The paper's claims, each decided from a result table by a bootstrap over seeds.
+
+A :class:`Claim` compares two :class:`Side` s of one long-format result table (one row per run,
+a ``seed`` column and a value column). A side is ``offset + sum(weight * mean of a group)``,
+where a group is the seeds of one condition (e.g. ``grid=3, task="location", head="gapnet"``),
+so "A beats B", "A is above chance" and "the A-B gap exceeds the C-D gap" are one kind of object.
+
+The test: the difference ``lhs - rhs`` gets a percentile bootstrap interval over seeds. Each
+group's values are resampled with replacement, independently of the other groups (unpaired), and
+the difference is recomputed from the resampled means, ``n_boot`` times; each claim draws from
+its own numpy generator seeded with ``(seed, crc32(claim.id))``, so adding a claim changes no
+other claim's interval. The verdict:
+
+* ``"greater"`` (lhs > rhs): holds if the interval lies above 0, does not hold if it lies
+  below 0, and is inconclusive if it contains 0;
+* ``"near"`` (|lhs - rhs| <= margin, an equivalence test): holds if the interval lies within
+  ``[-margin, margin]``, does not hold if it lies entirely outside, and is inconclusive otherwise;
+* any claim with fewer than 2 seeds in one of its groups is inconclusive.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from chanpos.decode import fig_s1_notes
+from chanpos.location import table1_notes
+from chanpos.tables import mean_sd
+
+HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
+SEP = " | "  # between the assumptions of one claim in claims.csv
+
+Where = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Side:
+    """``offset + sum(weight * mean(value of the rows matching where))``."""
+
+    label: str
+    terms: tuple[tuple[float, Where], ...] = ()
+    offset: float = 0.0
+
+
+def group(label: str, **where: Any) -> Side:
+    """The mean over the seeds of one condition."""
+    return Side(label, ((1.0, where),))
+
+
+def constant(label: str, value: float) -> Side:
+    """A known value, e.g. chance accuracy."""
+    return Side(label, (), value)
+
+
+def gap(label: str, a: Where, b: Where) -> Side:
+    """The difference of two conditions' means."""
+    return Side(label, ((1.0, a), (-1.0, b)))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the paper: ``lhs`` vs ``rhs`` under ``test`` on the column ``value`` of the
+    result table named ``source``; ``paper`` is the paper's value where known, ``assumptions``
+    what the measurement depends on."""
+
+    id: str
+    section: str
+    statement: str
+    source: str
+    lhs: Side
+    rhs: Side
+    test: Literal["greater", "near"] = "greater"
+    margin: float = 0.0
+    paper: str = ""
+    assumptions: tuple[str, ...] = ()
+    value: str = "accuracy"
+
+
+def bootstrap_interval(
+    samples: Sequence[np.ndarray],
+    weights: Sequence[float],
+    offset: float,
+    n_boot: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Percentile interval of ``offset + sum(w * mean(x))``, each ``x`` resampled on its own."""
+    stats = np.full(n_boot, float(offset))
+    for w, x in zip(weights, samples, strict=True):
+        stats += w * x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
+    stats = stats.round(12)  # float noise must not decide a verdict at exactly 0
+    tail = 50 * (1 - confidence)
+    lo, hi = np.percentile(stats, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def verdict(low: float, high: float, n: int, test: str, margin: float = 0.0) -> str:
+    """Holds / does not hold / inconclusive, from the interval and the fewest seeds in a group."""
+    if n < 2:
+        return INCONCLUSIVE
+    if test == "greater":
+        return HOLDS if low > 0 else FAILS if high < 0 else INCONCLUSIVE
+    if test == "near":
+        if -margin <= low and high <= margin:
+            return HOLDS
+        return FAILS if low > margin or high < -margin else INCONCLUSIVE
+    raise ValueError(f"unknown test {test!r}; choose 'greater' or 'near'")
+
+
+def _key(where: Where) -> tuple:
+    return tuple(sorted(where.items()))
+
+
+def _side_stats(side: Side, samples: Mapping[tuple, np.ndarray]) -> tuple[float, float, int | None]:
+    """Mean, seed-to-seed sd (groups independent) and fewest seeds of a side; n None if constant."""
+    if not side.terms:
+        return side.offset, 0.0, None
+    xs = [(w, samples[_key(where)]) for w, where in side.terms]
+    if any(len(x) == 0 for _, x in xs):
+        return math.nan, math.nan, 0
+    mean = side.offset + sum(w * float(x.mean()) for w, x in xs)
+    var = sum(w * w * (float(x.var(ddof=1)) if len(x) > 1 else 0.0) for w, x in xs)
+    return mean, math.sqrt(var), min(len(x) for _, x in xs)
+
+
+def evaluate(
+    claim: Claim, table: pd.DataFrame, n_boot: int, confidence: float, seed: int
+) -> dict[str, Any]:
+    """Measure both sides of ``claim`` on ``table`` and decide it; one row of claims.csv."""
+    weights: dict[tuple, float] = {}
+    for sign, side in ((1.0, claim.lhs), (-1.0, claim.rhs)):
+        for w, where in side.terms:
+            weights[_key(where)] = weights.get(_key(where), 0.0) + sign * w
+    samples = {}
+    for key in weights:
+        mask = np.ones(len(table), dtype=bool)
+        for column, value in key:
+            mask &= (table[column] == value).to_numpy()
+        samples[key] = table.loc[mask, claim.value].to_numpy(dtype=float)
+    lhs, rhs = _side_stats(claim.lhs, samples), _side_stats(claim.rhs, samples)
+    n = min((len(x) for x in samples.values()), default=0)
+    low = high = math.nan
+    if n > 0:
+        rng = np.random.default_rng([seed, zlib.crc32(claim.id.encode())])
+        offset = claim.lhs.offset - claim.rhs.offset
+        low, high = bootstrap_interval(
+            list(samples.values()), list(weights.values()), offset, n_boot, confidence, rng
+        )
+    return {
+        "id": claim.id,
+        "section": claim.section,
+        "statement": claim.statement,
+        "source": claim.source,
+        "lhs": claim.lhs.label,
+        "lhs_mean": lhs[0],
+        "lhs_sd": lhs[1],
+        "lhs_n": lhs[2],
+        "rhs": claim.rhs.label,
+        "rhs_mean": rhs[0],
+        "rhs_sd": rhs[1],
+        "rhs_n": rhs[2],
+        "difference": lhs[0] - rhs[0],
+        "ci_low": low,
+        "ci_high": high,
+        "confidence": confidence,
+        "test": claim.test,
+        "margin": claim.margin,
+        "paper": claim.paper,
+        "verdict": verdict(low, high, n, claim.test, claim.margin),
+        "assumptions": SEP.join(claim.assumptions),
+    }
+
+
+# The catalogue: one function per result table, returning the claims decided on it.
+
+BOOTSTRAP_NOTE = (
+    "Seeds are independent draws of a run's randomness (initialisation, data order, canvas "
+    "cells); each group's seeds are resampled independently (unpaired). A resampled mean "
+    "cannot leave the range of its group's seeds, so with 3 seeds the interval is about as "
+    "wide as that range and covers less than its nominal level."
+)
+PAPER_LEGEND = (
+    "Paper column: [CODE] the authors' released result file (GAPNet, 3x3 grid, 9 test passes); "
+    "[BLOG] a second-hand summary of the paper, grid not stated, low confidence (NOTES.md 2.4); "
+    "empty: the paper's value is not known (only in a figure, or not found)."
+)
+
+
+def _near_note(margin: float) -> str:
+    return (
+        f"'Near chance' means the interval of (accuracy - chance) lies within ±{margin * 100:g} "
+        "points: an equivalence margin chosen for this reproduction, not given by the paper."
+    )
+
+
+def table1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Main Sec. 3, Table 1: per grid, GAPNet vs PermuteNet, chance, and the dichotomy."""
+    margin = config["claims"]["near_chance_margin"]
+    notes = (*table1_notes(config), BOOTSTRAP_NOTE)
+    section = "Sec. 3, Table 1"
+    claims = []
+    for grid in sorted(int(g) for g in table["grid"].unique()):
+        size = f"{grid}x{grid} grid"
+        loc, rec = {"grid": grid, "task": "location"}, {"grid": grid, "task": "recognition"}
+        gapnet = group("GAPNet", **loc, head="gapnet")
+        permutenet = group("PermuteNet", **loc, head="permutenet")
+        chance = constant("chance", 1 / grid**2)
+        claims += [
+            Claim(
+                f"T1-g{grid}-location",
+                section,
+                f"GAPNet decodes location better than PermuteNet ({size})",
+                "table1",
+                gapnet,
+                permutenet,
+                paper="gap ≈ 22 pts [BLOG]",
+                assumptions=notes,
+            ),
+            Claim(
+                f"T1-g{grid}-gapnet-chance",
+                section,
+                f"GAPNet decodes location above chance ({size})",
+                "table1",
+                gapnet,
+                chance,
+                paper="GAPNet 100.0 [CODE]" if grid == 3 else "",
+                assumptions=notes,
+            ),
+            Claim(
+                f"T1-g{grid}-permutenet-chance",
+                section,
+                f"PermuteNet cannot decode location: it is near chance ({size})",
+                "table1",
+                permutenet,
+                chance,
+                test="near",
+                margin=margin,
+                assumptions=(*notes, _near_note(margin)),
+            ),
+            Claim(
+                f"T1-g{grid}-dichotomy",
+                section,
+                f"Permuting channels costs less accuracy on recognition than on location ({size})",
+                "table1",
+                gap("location gap", {**loc, "head": "gapnet"}, {**loc, "head": "permutenet"}),
+                gap("recognition gap", {**rec, "head": "gapnet"}, {**rec, "head": "permutenet"}),
+                paper="≈ 12 pts [BLOG]",
+                assumptions=notes,
+            ),
+        ]
+    return claims
+
+
+ENCODER_NAMES = {"imagenet_resnet18": "ImageNet classifier", "voc_resnet18": "VOC segmenter"}
+
+
+def fig_s1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Supplement S1, Fig. S1: per frozen encoder, GAPNet vs ShuffleNet readout, and chance."""
+    margin = config["claims"]["near_chance_margin"]
+    notes = (*fig_s1_notes(config), BOOTSTRAP_NOTE)
+    chance = constant("chance", 1 / config["fig_s1"]["grid"] ** 2)
+    section = "Supp. S1, Fig. S1"
+    claims = []
+    for encoder in dict.fromkeys(table["encoder"]):
+        name = f"the frozen {ENCODER_NAMES.get(encoder, encoder)}"
+        gapnet = group("GAPNet", encoder=encoder, readout="gapnet")
+        shufflenet = group("ShuffleNet", encoder=encoder, readout="shufflenet")
+        claims += [
+            Claim(
+                f"S1-{encoder}-readouts",
+                section,
+                f"GAPNet decodes location from {name} better than ShuffleNet",
+                "fig_s1",
+                gapnet,
+                shufflenet,
+                assumptions=notes,
+            ),
+            Claim(
+                f"S1-{encoder}-gapnet-chance",
+                section,
+                f"GAPNet decodes location from {name} above chance",
+                "fig_s1",
+                gapnet,
+                chance,
+                assumptions=notes,
+            ),
+            Claim(
+                f"S1-{encoder}-shufflenet-chance",
+                section,
+                f"ShuffleNet fails to decode location from {name}: it is near chance",
+                "fig_s1",
+                shufflenet,
+                chance,
+                test="near",
+                margin=margin,
+                assumptions=(*notes, _near_note(margin)),
+            ),
+        ]
+    return claims
+
+
+CATALOGUE: dict[str, Callable[[pd.DataFrame, dict], list[Claim]]] = {
+    "table1": table1_claims,
+    "fig_s1": fig_s1_claims,
+}
+
+
+def paper_claims(tables: Mapping[str, pd.DataFrame], config: dict) -> pd.DataFrame:
+    """Every catalogued claim whose result table is in ``tables``, decided: one row per claim."""
+    cfg = config["claims"]
+    rows = [
+        evaluate(claim, tables[source], cfg["bootstrap"], cfg["confidence"], cfg["seed"])
+        for source, build in CATALOGUE.items()
+        if source in tables
+        for claim in build(tables[source], config)
+    ]
+    out = pd.DataFrame(rows)
+    out[["lhs_n", "rhs_n"]] = out[["lhs_n", "rhs_n"]].astype("Int64")
+    return out
+
+
+def claims_summary(claims: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table people read (values in %) and its notes: the numbered assumptions."""
+    numbers: dict[str, int] = {}
+    refs = []
+    for text in claims["assumptions"]:
+        ids = sorted(numbers.setdefault(a, len(numbers) + 1) for a in text.split(SEP) if a)
+        refs.append(", ".join(f"A{i}" for i in ids))
+
+    def side(prefix: str, row: pd.Series) -> str:
+        label, mean, sd, n = (row[prefix + k] for k in ("", "_mean", "_sd", "_n"))
+        return f"{label} {mean * 100:.1f}" if pd.isna(n) else f"{label} {mean_sd(mean, sd, n)}"
+
+    def interval(row: pd.Series) -> str:
+        if pd.isna(row["ci_low"]):
+            return "n/a"
+        return f"[{row['ci_low'] * 100:+.1f}, {row['ci_high'] * 100:+.1f}]"
+
+    wide = pd.DataFrame(
+        {
+            "claim": claims["id"],
+            "section": claims["section"],
+            "statement": claims["statement"],
+            "measured": [side("lhs", r) for _, r in claims.iterrows()],
+            "compared with": [side("rhs", r) for _, r in claims.iterrows()],
+            "paper": claims["paper"],
+            "test": [
+                "difference > 0" if t == "greater" else f"difference within ±{m * 100:g} pts"
+                for t, m in zip(claims["test"], claims["margin"], strict=True)
+            ],
+            "interval": [interval(r) for _, r in claims.iterrows()],
+            "verdict": claims["verdict"],
+            "assumptions": refs,
+        }
+    )
+    notes = [
+        "Values in % (accuracy); 'interval': the difference's "
+        f"{claims['confidence'].iloc[0]:.0%} percentile bootstrap interval over seeds, in "
+        "points.",
+        PAPER_LEGEND,
+        *(f"A{i}: {text}" for text, i in numbers.items()),
+    ]
+    return wide, notes

@@ -1,0 +1,241 @@
+"""Claims are decided from result tables: a clear effect holds, a reversed one does not, noise
+or a single seed is inconclusive."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from chanpos.claims import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    SEP,
+    Claim,
+    bootstrap_interval,
+    claims_summary,
+    constant,
+    evaluate,
+    gap,
+    group,
+    paper_claims,
+    verdict,
+)
+from tests.workflow import REPO
+
+CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def _table1_csv(tmp_path, accuracies: dict[tuple[str, str], list[float]], grid: int = 3):
+    """A table1.csv as make_table1 writes it, read back: (task, head) -> one accuracy per seed."""
+    rows = [
+        {"grid": grid, "task": task, "head": head, "seed": seed, "accuracy": acc}
+        for (task, head), values in accuracies.items()
+        for seed, acc in enumerate(values)
+    ]
+    path = tmp_path / "table1.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return pd.read_csv(path)
+
+
+def _fig_s1_csv(tmp_path, accuracies: dict[tuple[str, str], list[float]]):
+    rows = [
+        {"encoder": encoder, "readout": readout, "seed": seed, "accuracy": acc}
+        for (encoder, readout), values in accuracies.items()
+        for seed, acc in enumerate(values)
+    ]
+    path = tmp_path / "fig_s1.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return pd.read_csv(path)
+
+
+def _decide(table: pd.DataFrame, claim: Claim) -> dict:
+    return evaluate(claim, table, n_boot=2000, confidence=0.95, seed=0)
+
+
+def _location_claim() -> Claim:
+    return Claim(
+        "t",
+        "Sec. 3",
+        "GAPNet beats PermuteNet",
+        "table1",
+        group("GAPNet", task="location", head="gapnet"),
+        group("PermuteNet", task="location", head="permutenet"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("gapnet", "permutenet", "expected"),
+    [
+        ([0.99, 1.0, 0.98], [0.12, 0.10, 0.15], HOLDS),  # a clear effect
+        ([0.12, 0.10, 0.15], [0.99, 1.0, 0.98], FAILS),  # reversed
+        ([0.2, 0.6, 0.3, 0.5], [0.4, 0.1, 0.55, 0.35], INCONCLUSIVE),  # noise
+        ([1.0], [0.1], INCONCLUSIVE),  # one seed, however large the effect
+        ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0], INCONCLUSIVE),  # no difference at all
+    ],
+)
+def test_difference_of_means_verdict(tmp_path, gapnet, permutenet, expected):
+    table = _table1_csv(
+        tmp_path, {("location", "gapnet"): gapnet, ("location", "permutenet"): permutenet}
+    )
+    row = _decide(table, _location_claim())
+    assert row["verdict"] == expected, row
+    assert row["lhs_mean"] == pytest.approx(np.mean(gapnet))
+    assert row["rhs_mean"] == pytest.approx(np.mean(permutenet))
+    assert row["lhs_n"] == len(gapnet) and row["rhs_n"] == len(permutenet)
+    assert row["lhs_sd"] == pytest.approx(np.std(gapnet, ddof=1) if len(gapnet) > 1 else 0.0)
+    assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+
+
+@pytest.mark.parametrize(
+    ("accuracies", "expected"),
+    [
+        ([0.10, 0.12, 0.11], HOLDS),  # within 10 points of chance (1/9)
+        ([0.60, 0.65, 0.70], FAILS),  # far above it
+        ([0.05, 0.15, 0.28], INCONCLUSIVE),  # the interval reaches past the margin
+        ([0.11], INCONCLUSIVE),  # one seed
+    ],
+)
+def test_near_chance_is_an_equivalence_test_with_a_stated_margin(tmp_path, accuracies, expected):
+    table = _table1_csv(tmp_path, {("location", "permutenet"): accuracies})
+    claim = Claim(
+        "near",
+        "Sec. 3",
+        "PermuteNet is near chance",
+        "table1",
+        group("PermuteNet", task="location", head="permutenet"),
+        constant("chance", 1 / 9),
+        test="near",
+        margin=0.1,
+    )
+    row = _decide(table, claim)
+    assert row["verdict"] == expected, row
+    assert row["rhs_mean"] == pytest.approx(1 / 9) and pd.isna(row["rhs_n"])
+
+
+def test_gap_of_gaps_compares_two_differences(tmp_path):
+    claim = Claim(
+        "dichotomy",
+        "Sec. 3",
+        "permuting costs less on recognition",
+        "table1",
+        gap(
+            "location gap",
+            {"task": "location", "head": "gapnet"},
+            {"task": "location", "head": "permutenet"},
+        ),
+        gap(
+            "recognition gap",
+            {"task": "recognition", "head": "gapnet"},
+            {"task": "recognition", "head": "permutenet"},
+        ),
+    )
+    big, small = ([0.99, 1.0, 0.98], [0.2, 0.25, 0.22]), ([0.6, 0.62, 0.61], [0.55, 0.57, 0.56])
+    table = _table1_csv(
+        tmp_path,
+        {
+            ("location", "gapnet"): big[0],
+            ("location", "permutenet"): big[1],
+            ("recognition", "gapnet"): small[0],
+            ("recognition", "permutenet"): small[1],
+        },
+    )
+    row = _decide(table, claim)
+    assert row["verdict"] == HOLDS
+    expected = (np.mean(big[0]) - np.mean(big[1])) - (np.mean(small[0]) - np.mean(small[1]))
+    assert row["difference"] == pytest.approx(expected)
+    swapped = table.assign(
+        task=table.task.map({"location": "recognition", "recognition": "location"})
+    )
+    assert _decide(swapped, claim)["verdict"] == FAILS
+
+
+def test_a_missing_condition_is_inconclusive_not_an_error(tmp_path):
+    table = _table1_csv(tmp_path, {("location", "gapnet"): [1.0, 1.0, 1.0]})
+    row = _decide(table, _location_claim())
+    assert row["verdict"] == INCONCLUSIVE and row["rhs_n"] == 0 and pd.isna(row["ci_low"])
+
+
+def test_bootstrap_is_seeded_and_resamples_within_each_group():
+    values = np.random.default_rng(0).uniform(size=17)
+    a, b = values[:9], values[9:]
+
+    def draw(seed):
+        return bootstrap_interval([a, b], [1.0, -1.0], 0.0, 5000, 0.9, np.random.default_rng(seed))
+
+    assert draw(1) == draw(1) and draw(1) != draw(2)
+    low, high = draw(1)
+    assert a.min() - b.max() <= low < a.mean() - b.mean() < high <= a.max() - b.min()
+    # mean([0.1] * 3) - 0.1 is 1.4e-17 in floating point: that must not make "> 0" hold
+    tie = bootstrap_interval([np.full(3, 0.1)], [1.0], -0.1, 100, 0.9, np.random.default_rng(0))
+    assert tie == (0.0, 0.0)
+
+
+def test_verdict_rules():
+    assert verdict(0.01, 0.2, 3, "greater") == HOLDS
+    assert verdict(-0.2, -0.01, 3, "greater") == FAILS
+    assert verdict(0.0, 0.2, 3, "greater") == INCONCLUSIVE
+    assert verdict(0.01, 0.2, 1, "greater") == INCONCLUSIVE
+    assert verdict(-0.05, 0.05, 3, "near", 0.1) == HOLDS
+    assert verdict(0.15, 0.3, 3, "near", 0.1) == FAILS
+    assert verdict(0.05, 0.15, 3, "near", 0.1) == INCONCLUSIVE
+    with pytest.raises(ValueError, match="unknown test"):
+        verdict(0.0, 1.0, 3, "less")
+
+
+def test_catalogue_decides_table1_and_fig_s1_from_their_csvs(tmp_path):
+    table1 = _table1_csv(
+        tmp_path,
+        {
+            ("location", "gapnet"): [1.0, 1.0, 0.99],
+            ("location", "permutenet"): [0.10, 0.13, 0.12],
+            ("recognition", "gapnet"): [0.5, 0.52, 0.49],
+            ("recognition", "permutenet"): [0.41, 0.45, 0.43],
+        },
+    )
+    fig_s1 = _fig_s1_csv(
+        tmp_path,
+        {
+            ("imagenet_resnet18", "gapnet"): [0.95, 0.97, 0.96],
+            ("imagenet_resnet18", "shufflenet"): [0.11, 0.10, 0.12],
+            ("voc_resnet18", "gapnet"): [0.10, 0.12, 0.11],  # this encoder fails
+            ("voc_resnet18", "shufflenet"): [0.60, 0.65, 0.62],
+        },
+    )
+    claims = paper_claims({"table1": table1, "fig_s1": fig_s1}, CONFIG).set_index("id")
+    assert claims.loc["T1-g3-location", "verdict"] == HOLDS
+    assert claims.loc["T1-g3-gapnet-chance", "verdict"] == HOLDS
+    assert claims.loc["T1-g3-permutenet-chance", "verdict"] == HOLDS
+    assert claims.loc["T1-g3-dichotomy", "verdict"] == HOLDS
+    assert claims.loc["S1-imagenet_resnet18-readouts", "verdict"] == HOLDS
+    assert claims.loc["S1-imagenet_resnet18-shufflenet-chance", "verdict"] == HOLDS
+    assert claims.loc["S1-voc_resnet18-readouts", "verdict"] == FAILS
+    assert claims.loc["S1-voc_resnet18-shufflenet-chance", "verdict"] == FAILS
+    assert claims.loc["T1-g3-gapnet-chance", "paper"] == "GAPNet 100.0 [CODE]"
+    assumptions = claims.loc["T1-g3-permutenet-chance", "assumptions"].split(SEP)
+    assert any("grid sizes are unknown" in a for a in assumptions)
+    assert any("±10 points" in a and "not given by the paper" in a for a in assumptions)
+    assert any(
+        "frozen" in a.lower()
+        for a in claims.loc["S1-voc_resnet18-readouts", "assumptions"].split(SEP)
+    )
+
+    # adding claims (another table) leaves every other claim's interval as it was
+    alone = paper_claims({"table1": table1}, CONFIG).set_index("id")
+    pd.testing.assert_frame_equal(alone, claims.loc[alone.index])
+
+
+def test_summary_numbers_each_assumption_once(tmp_path):
+    table1 = _table1_csv(tmp_path, {("location", "gapnet"): [1.0, 1.0]}, grid=2)
+    claims = paper_claims({"table1": table1}, CONFIG)
+    wide, notes = claims_summary(claims)
+    assert list(wide["claim"]) == list(claims["id"])
+    numbered = [n for n in notes if n.startswith("A")]
+    assert len(numbered) == len({a for text in claims.assumptions for a in text.split(SEP)})
+    assert wide.loc[wide.claim == "T1-g2-permutenet-chance", "test"].item() == (
+        "difference within ±10 pts"
+    )
+    assert wide.loc[wide.claim == "T1-g2-location", "measured"].item() == "GAPNet 100.0 ± 0.0 (n=2)"
+    assert "|" not in "".join(wide["test"])  # a pipe would break the Markdown table
