@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader
 from torchvision.transforms import v2 as T
 
 from chanpos.canvas import IMAGENET_MEAN, IMAGENET_STD
+from chanpos.checkpoints import CheckpointError
 from chanpos.data.imagefolder import imagefolder_dataset
 from chanpos.data.voc import VOC_CLASSES, VOCSegmentation
 from chanpos.metrics import IGNORE_INDEX, confusion_matrix, mean_iou, pixel_accuracy
@@ -68,9 +69,13 @@ def train_classifier(
 
 def import_torchvision_resnet18(path: Path) -> ResNetClassifier:
     """Load torchvision's published ResNet-18 state dict (``weights_only=True``)."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
     model = ResNetClassifier(num_classes=1000)
-    model.backbone.load_state_dict(state)
+    try:
+        model.backbone.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    except Exception as err:
+        raise CheckpointError(
+            f"{path}: not torchvision's ResNet-18 state dict (resnet18-f37072fd.pth): {err}"
+        ) from err
     return model
 
 

@@ -100,6 +100,17 @@ def test_claims_are_decided_from_the_result_tables(tiny):
     assert "table1 runs, config hash" in md and "fig_s1 runs, git revision" in md
 
 
+def test_a_rerun_from_scratch_gives_identical_tables_and_claims(tiny, tmp_path):
+    result = snakemake(tmp_path, "--cores", "2", configs=(TINY,))
+    assert result.returncode == 0, output(result)[-4000:]
+    names = [
+        f"results/tiny/{name}"
+        for name in ("claims.csv", "claims.md", "tables/table1.csv", "tables/table1.md")
+    ] + ["results/tiny/figures/fig_s1.csv", "results/tiny/figures/fig_s1.md"]
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (tiny / name).read_bytes(), name
+
+
 def test_report_shows_every_artefact_with_its_caption_and_provenance(tiny):
     result = snakemake(tiny, "--report", "report.zip", configs=(TINY,))
     assert result.returncode == 0, output(result)
@@ -237,6 +248,19 @@ def test_paper_torchvision_weights_are_imported_by_pinned_hash(tmp_path):
 
     model = load_checkpoint(tmp_path / target)
     assert model.backbone.fc.out_features == 1000
+
+    # a file with the pinned hash but the wrong contents stops at the import, naming the file
+    torch.save({"not": torch.zeros(1)}, weights)
+    cfg["encoders"]["imagenet_resnet18"]["sha256"] = hashlib.sha256(
+        weights.read_bytes()
+    ).hexdigest()
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "wrong"
+    result = snakemake(work, "--cores", "1", target, configs=configs)
+    assert result.returncode != 0
+    assert "CheckpointError" in output(result) and "not torchvision's ResNet-18" in output(result)
+    assert "resnet18-f37072fd.pth" in output(result)
+    assert not (work / target).exists()
 
 
 def test_paper_preset_through_the_slurm_profile_requests_gpus(tmp_path):
