@@ -192,10 +192,23 @@ PAPER_LEGEND = (
 )
 
 
-def _near_note(margin: float) -> str:
-    return (
+def near_chance(
+    id: str,
+    section: str,
+    statement: str,
+    source: str,
+    side: Side,
+    chance: Side,
+    margin: float,
+    notes: tuple[str, ...],
+) -> Claim:
+    """``side`` is within ``margin`` of chance (an equivalence test); the margin is named."""
+    note = (
         f"'Near chance' means the interval of (accuracy - chance) lies within ±{margin * 100:g} "
         "points: an equivalence margin chosen for this reproduction, not given by the paper."
+    )
+    return Claim(
+        id, section, statement, source, side, chance, "near", margin, assumptions=(*notes, note)
     )
 
 
@@ -232,16 +245,15 @@ def table1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
                 paper="GAPNet 100.0 [CODE]" if grid == 3 else "",
                 assumptions=notes,
             ),
-            Claim(
+            near_chance(
                 f"T1-g{grid}-permutenet-chance",
                 section,
                 f"PermuteNet cannot decode location: it is near chance ({size})",
                 "table1",
                 permutenet,
                 chance,
-                test="near",
-                margin=margin,
-                assumptions=(*notes, _near_note(margin)),
+                margin,
+                notes,
             ),
             Claim(
                 f"T1-g{grid}-dichotomy",
@@ -290,16 +302,15 @@ def fig_s1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
                 chance,
                 assumptions=notes,
             ),
-            Claim(
+            near_chance(
                 f"S1-{encoder}-shufflenet-chance",
                 section,
                 f"ShuffleNet fails to decode location from {name}: it is near chance",
                 "fig_s1",
                 shufflenet,
                 chance,
-                test="near",
-                margin=margin,
-                assumptions=(*notes, _near_note(margin)),
+                margin,
+                notes,
             ),
         ]
     return claims
