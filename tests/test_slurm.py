@@ -8,19 +8,15 @@ CHANPOS_SLURM_KEEP=1 to leave it up). Run with: .venv/bin/pytest -m slurm
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_interrupt import SLOW
-from tests.workflow import REPO, SNAKEMAKE, TINY, output, snakemake, snakemake_command
+from tests.workflow import REPO, SNAKEMAKE, TINY, output, snakemake
 
 pytestmark = pytest.mark.slurm
 
@@ -155,45 +151,3 @@ def test_failing_job_is_reported_with_its_slurm_log(slurm_cluster, tmp_path):
     record = sacct([slurm_id], "State,ReqMem,Timelimit")[slurm_id]
     # profile default-resources on attempt 1: mem_mb 4000, runtime 60 min
     assert record == {"State": "FAILED", "ReqMem": "4000M", "Timelimit": "01:00:00"}, record
-
-
-def test_a_cancelled_job_is_retried_with_more_resources(slurm_cluster, tmp_path, capsys):
-    """scancel a training job mid-way (as a node failure or preemption would): the profile's
-    retry resubmits it with doubled memory and time, and the run completes with valid outputs."""
-    slow = tmp_path / "slow.yaml"
-    slow.write_text(SLOW)
-    work = tmp_path / "run"
-    log_lines: list[str] = []
-    proc = subprocess.Popen(
-        snakemake_command(
-            work, "--workflow-profile", str(PROFILE), *FAST, "table1", configs=(TINY, slow)
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    reader = threading.Thread(target=lambda: log_lines.extend(proc.stdout), daemon=True)
-    reader.start()
-    train_log = work / "logs/tiny/table1/g2_location_gapnet_seed0.log"
-    deadline = time.monotonic() + 600
-    while not (train_log.exists() and "| 1/60 [" in train_log.read_text()):
-        assert proc.poll() is None, "".join(log_lines)[-4000:]
-        assert time.monotonic() < deadline, "the training job did not start in time"
-        time.sleep(0.5)
-    first = {s for _, s, p in SUBMITTED.findall("".join(log_lines)) if "train_table1" in p}
-    assert len(first) == 1, "".join(log_lines)[-4000:]
-    subprocess.run(["scancel", *first], check=True)
-    assert proc.wait(timeout=900) == 0, "".join(log_lines)[-4000:]
-    reader.join(timeout=10)
-    log = "".join(log_lines)
-
-    train = [s for _, s, p in SUBMITTED.findall(log) if "train_table1" in p]
-    assert len(train) == 2 and train[0] in first, log[-4000:]
-    records = sacct(train, "State,ReqMem,Timelimit")
-    assert records[train[0]]["State"].startswith("CANCELLED"), records
-    assert records[train[1]] == {"State": "COMPLETED", "ReqMem": "8000M", "Timelimit": "02:00:00"}
-    run = json.loads((work / "results/tiny/table1/runs/g2_location_gapnet_seed0.json").read_text())
-    assert 0 <= run["accuracy"] <= 1
-    with capsys.disabled():
-        print(f"\nscancel of SLURM job {train[0]} mid-training: retried as job {train[1]}")
-        print(f"  {records[train[0]]}\n  {records[train[1]]}")
