@@ -30,17 +30,18 @@ class DeviceError(RuntimeError):
 
 @contextmanager
 def claim(
-    keys: Sequence[str], count: int, lock_dir: Path = LOCK_DIR, timeout: float = 600.0
+    keys: Sequence[str], count: int, lock_dir: Path = LOCK_DIR, timeout: float | None = None
 ) -> Iterator[list[int]]:
     """Hold ``count`` of the devices named by ``keys`` that no other process holds.
 
-    Yields their indices into ``keys``; waits (polling) up to ``timeout`` seconds for enough
-    devices to be free, then raises :class:`DeviceError`.
+    Yields their indices into ``keys``; waits (polling, and saying so in the log) until enough
+    devices are free, e.g. while another workflow on the same machine uses them, or raises
+    :class:`DeviceError` after ``timeout`` seconds if one is given.
     """
     if count > len(keys):
         raise DeviceError(f"the job asks for {count} GPUs but {len(keys)} are visible")
     lock_dir.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     waited = False
     while True:
         with ExitStack() as held:
@@ -56,7 +57,7 @@ def claim(
                 logging.info("holding GPU(s) %s", indices)
                 yield indices
                 return
-        if time.monotonic() > deadline:
+        if deadline is not None and time.monotonic() > deadline:
             raise DeviceError(f"no {count} free GPUs after {timeout:.0f} s (locks in {lock_dir})")
         if not waited:
             logging.info(
