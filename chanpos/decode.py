@@ -19,7 +19,7 @@ from torch import Tensor
 from chanpos.canvas import IMAGENET_MEAN, IMAGENET_STD, canvas_batches, prepare_images
 from chanpos.latent import LatentSplit, cache_latents
 from chanpos.models.readouts import build_readout
-from chanpos.tables import mean_sd, summarise
+from chanpos.tables import mean_sd_table
 from chanpos.train import accuracy, train_epochs
 
 
@@ -80,7 +80,7 @@ def fig_s1_notes(config: dict) -> list[str]:
         where = (
             "generated ImageNet-format data"
             if data["imagenet"]["source"] == "generate"
-            else ("ImageNet")
+            else "ImageNet"
         )
         classifier = f"trained here for {imagenet['train']['epochs']} epochs on {where}"
     voc = enc["voc_resnet18"]
@@ -104,11 +104,6 @@ def fig_s1_notes(config: dict) -> list[str]:
 
 def fig_s1_frame(runs: pd.DataFrame, grid: int) -> pd.DataFrame:
     """Fig. S1's numbers: mean ± sd accuracy (%) per encoder, one column per readout."""
-    stats = summarise(runs, ["encoder", "readout"], "accuracy")
-    stats["cell"] = [
-        mean_sd(m, s, n) for m, s, n in zip(stats["mean"], stats["std"], stats["n"], strict=True)
-    ]
-    wide = stats.pivot(index="encoder", columns="readout", values="cell").reset_index()
+    wide = mean_sd_table(runs, ["encoder"], "readout", "accuracy")
     wide["chance"] = f"{100 / grid**2:.1f}"
-    wide.columns.name = None
     return wide

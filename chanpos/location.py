@@ -17,7 +17,7 @@ import torch
 from chanpos.canvas import CIFAR_MEAN, CIFAR_STD, canvas_batches, prepare_images
 from chanpos.models.cifar_resnet import CifarResNet18, SplitNet
 from chanpos.models.readouts import build_readout
-from chanpos.tables import mean_sd, summarise
+from chanpos.tables import mean_sd_table
 from chanpos.train import accuracy, train_epochs
 
 TASKS = ("location", "recognition")
@@ -113,14 +113,9 @@ def table1_frames(runs: pd.DataFrame, config: dict) -> tuple[pd.DataFrame, pd.Da
     """Long (one row per run) and wide (mean ± sd per grid x task, one column per head) frames,
     plus the notes that name the protocol's assumptions."""
     long = runs.sort_values(["grid", "task", "head", "seed"]).reset_index(drop=True)
-    stats = summarise(long, ["grid", "task", "head"], "accuracy")
-    stats["cell"] = [
-        mean_sd(m, s, n) for m, s, n in zip(stats["mean"], stats["std"], stats["n"], strict=False)
-    ]
-    wide = stats.pivot(index=["grid", "task"], columns="head", values="cell").reset_index()
+    wide = mean_sd_table(long, ["grid", "task"], "head", "accuracy")
     wide["chance"] = [
         f"{100 / (g * g if t == 'location' else 10):.1f}"
-        for g, t in zip(wide.grid, wide.task, strict=False)
+        for g, t in zip(wide.grid, wide.task, strict=True)
     ]
-    wide.columns.name = None
     return long, wide, table1_notes(config)

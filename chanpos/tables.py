@@ -36,6 +36,20 @@ def mean_sd(mean: float, std: float, n: int, scale: float = 100.0) -> str:
     return f"{mean * scale:.1f} ± {std * scale:.1f} (n={n})"
 
 
+def mean_sd_table(
+    runs: pd.DataFrame, index: Sequence[str], columns: str, value: str
+) -> pd.DataFrame:
+    """Wide table of ``"mean ± sd (n=k)"`` cells: one row per ``index`` group, one column per
+    value of ``columns``."""
+    stats = summarise(runs, [*index, columns], value)
+    stats["cell"] = [
+        mean_sd(m, s, n) for m, s, n in zip(stats["mean"], stats["std"], stats["n"], strict=True)
+    ]
+    wide = stats.pivot(index=list(index), columns=columns, values="cell").reset_index()
+    wide.columns.name = None
+    return wide
+
+
 def provenance_lines(provs: list[dict[str, Any]]) -> list[str]:
     """Human-readable provenance of a set of runs."""
 

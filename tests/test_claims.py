@@ -23,6 +23,8 @@ from chanpos.claims import (
     paper_claims,
     verdict,
 )
+from chanpos.decode import fig_s1_notes
+from chanpos.location import table1_notes
 from tests.workflow import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -239,3 +241,20 @@ def test_summary_numbers_each_assumption_once(tmp_path):
     )
     assert wide.loc[wide.claim == "T1-g2-location", "measured"].item() == "GAPNet 100.0 ± 0.0 (n=2)"
     assert "|" not in "".join(wide["test"])  # a pipe would break the Markdown table
+
+
+def test_notes_name_the_paper_presets_data_and_weights():
+    def merge(base: dict, over: dict) -> dict:
+        return {
+            k: merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+            for k, v in {**base, **over}.items()
+        }
+
+    mini = yaml.safe_load((REPO / "config.yaml").read_text())
+    paper = merge(mini, yaml.safe_load((REPO / "config.paper.yaml").read_text()))
+    mini_s1, paper_s1 = " ".join(fig_s1_notes(mini)), " ".join(fig_s1_notes(paper))
+    assert "generated ImageNet-format data" in mini_s1 and "generated VOC-format" in mini_s1
+    assert "torchvision's published ImageNet weights (resnet18-f37072fd.pth)" in paper_s1
+    assert "on VOC 2012" in paper_s1 and "of CIFAR-10 images" in paper_s1
+    assert table1_notes(paper)[0].startswith("Canvases of CIFAR-10 images.")
+    assert table1_notes(mini)[0].startswith("Canvases of generated CIFAR-10-format images.")
