@@ -12,6 +12,9 @@ include: "rules/data.smk"
 include: "rules/encoders.smk"
 include: "rules/table1.smk"
 include: "rules/fig_s1.smk"
+include: "rules/shift.smk"
+include: "rules/cityscapes.smk"
+include: "rules/seg_attack.smk"
 
 
 onstart:
@@ -23,3 +26,8 @@ rule all:
     input:
         rules.table1.input,
         rules.fig_s1.input,
+        rules.table2.input,
+        rules.fig_s2.input,
+        rules.fig_seg_attack.input,
+        rules.fig_s3.input,
+        rules.fig_s4.input,
