@@ -304,6 +304,21 @@ def test_street_scenes_are_seeded_and_laid_out_like_streets():
         assert (labels == ID[name]).any(), name
 
 
+def test_street_scenes_are_left_right_asymmetric_like_right_hand_traffic():
+    # Driving in the right-hand lane: the oncoming lane widens the road to the left of the
+    # centre, while the near sidewalk, facades and most people are on the right.
+    labels = np.stack([p[1] for p in make_street_set(40, 48, 96, seed=6)])
+    half = labels.shape[-1] // 2
+
+    def right_share(name: str) -> float:
+        mask = labels == ID[name]
+        return mask[..., half:].sum() / mask.sum()
+
+    assert right_share("road") < 0.45
+    for name in ("sidewalk", "building", "person"):
+        assert right_share(name) > 0.6, name
+
+
 def test_cityscapes_tree_round_trip_and_torchvision_reads_it(tmp_path):
     pairs = make_street_set(6, 32, 64, seed=1)
     write_cityscapes(tmp_path / "cs", {"train": pairs[:3], "val": pairs[3:]})

@@ -6,10 +6,12 @@ reader maps label ids to the 19 train ids (255 = ignore), as the official ``labe
 
 Generated street scenes (:func:`render_street`) put position into the labels as real ones do:
 sky at the top, a road narrowing to a vanishing point, sidewalks and terrain beside it,
-buildings or vegetation on either side, cars on the road, people on the sidewalks, poles with
-signs, and the ego vehicle's bonnet at the bottom. Road and sidewalk share one grey surface,
-vegetation and terrain one green, an overcast sky the buildings' grey: telling them apart takes
-where a pixel is, not only what it looks like.
+buildings or vegetation at the sides, cars on the road, people on the sidewalks, poles with
+signs, and the ego vehicle's bonnet at the bottom. As in Cityscapes the camera is rigid and
+drives on the right, so the layout is left-right asymmetric: the oncoming lane puts more road
+left of the centre, the near sidewalk, facades, parked cars and most people are on the right.
+Road and sidewalk share one grey surface, vegetation and terrain one green, an overcast sky the
+buildings' grey: telling them apart takes where a pixel is, not only what it looks like.
 """
 
 from __future__ import annotations
@@ -141,9 +143,14 @@ def render_street(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One street scene: image (H x W x 3 uint8) and Cityscapes label ids (H x W uint8).
 
-    Coordinates are fractions of the image (y down, x right); sizes shrink towards the
-    horizon. Each side independently shows buildings or vegetation (with terrain beside the
-    sidewalk) and 0-3 people on its sidewalk, so left and right differ from scene to scene.
+    Coordinates are fractions of the image (y down, x right). The camera is fixed in a car
+    driving in the right-hand lane, as in Cityscapes: the horizon and vanishing point barely
+    move, and a ground point ``u`` lane widths to the right of the camera appears at
+    ``x = vanish + t * lane * u`` (``t``: 0 at the horizon, 1 at the bottom row). So the road
+    spans the ego lane, a parking strip on the right and the oncoming lane on the left; the near
+    right sidewalk, parked cars and more people and buildings sit on the right, the far left
+    sidewalk only shows above the bottom rows. Road and sidewalk share one grey surface,
+    vegetation and terrain one green: which is which follows from where a pixel lies.
     """
     y = (np.arange(height)[:, None] + 0.5) / height
     x = (np.arange(width)[None, :] + 0.5) / width
@@ -158,12 +165,17 @@ def render_street(
     def noisy(base: np.ndarray, amplitude: float) -> np.ndarray:
         return base + _smooth_noise(rng, height, width, amplitude)
 
-    horizon, vanish = rng.uniform(0.36, 0.5), rng.uniform(0.4, 0.6)
+    horizon, vanish = rng.uniform(0.4, 0.46), rng.uniform(0.47, 0.53)  # a rigid camera mount
+    lane = rng.uniform(0.3, 0.38)  # image width of one lane at the bottom row
     t = np.clip((y - horizon) / (1 - horizon), 0, None)  # 0 at the horizon, 1 at the bottom
     ground = y >= horizon
-    road_w, walk_w = rng.uniform(0.28, 0.4), rng.uniform(0.12, 0.22)
-    road_half, walk = 0.02 + t * road_w, t * walk_w
-    d = x - vanish
+    u = (x - vanish) / np.maximum(t * lane, 1e-6)  # ground position in lanes, right positive
+    near, far = 1.0, -1.5  # road edges: parking strip to the right, oncoming lane to the left
+    walks = {1: rng.uniform(0.6, 1.2), -1: rng.uniform(0.5, 1.0)}  # sidewalk widths (lanes)
+    edge = {1: near, -1: far}
+
+    def x_at(u_: float, foot: float) -> float:
+        return vanish + (foot - horizon) / (1 - horizon) * lane * u_
 
     def green() -> np.ndarray:  # vegetation and terrain look alike: only height tells them apart
         return noisy(np.array([0.25, 0.45, 0.18]) + rng.normal(0, 0.05, 3), 0.1)
@@ -172,76 +184,82 @@ def render_street(
     sky = np.full(3, rng.uniform(0.55, 0.8)) if overcast else np.array([0.5, 0.66, 0.9])
     sky = sky + rng.normal(0, 0.04, 3)
     paint(np.ones_like(labels, bool), noisy(sky + 0.15 * y[..., None], 0.03), "sky")
-    kinds = rng.choice(["building", "vegetation"], 2)
-    for side, kind in zip((-1, 1), kinds, strict=True):
-        inner = (x < rng.uniform(0.2, 0.4)) if side < 0 else (x > 1 - rng.uniform(0.2, 0.4))
+    # Facades mostly line the near (right) side, trees the far one.
+    kinds = {
+        side: "building" if rng.random() < p else "vegetation" for side, p in ((1, 0.8), (-1, 0.4))
+    }
+    for side, kind in kinds.items():  # the near (right) side is closer: wider and taller
+        reach = rng.uniform(0.1, 0.2) if side > 0 else rng.uniform(0.25, 0.4)
+        inner = (x > vanish + reach) if side > 0 else (x < vanish - reach)
         if kind == "building":
-            top = rng.uniform(0.02, 0.25)
+            top = rng.uniform(0.0, 0.12) if side > 0 else rng.uniform(0.12, 0.3)
             base = rng.uniform(0.35, 0.7) * np.array([1.0, 0.95, 0.9]) + rng.normal(0, 0.03, 3)
             period = rng.uniform(0.03, 0.06, 2)
             windows = ((x % period[0]) < 0.55 * period[0]) & ((y % (2 * period[1])) < period[1])
             colour = noisy(base, 0.04) - 0.15 * windows[..., None]
         else:
-            top = rng.uniform(0.08, 0.28) + 0.05 * np.sin(
-                rng.uniform(8, 20) * x + rng.uniform(0, 7)
-            )
+            top = rng.uniform(0.1, 0.3) + 0.05 * np.sin(rng.uniform(8, 20) * x + rng.uniform(0, 7))
             colour = green()
         paint(inner & (y > top) & (y < horizon), colour, kind)
 
     # Road and sidewalks share one grey surface (a sidewalk may be a shade lighter or darker);
-    # the centre line is the only mark, so which is which follows from where a pixel lies.
+    # the dashed centre line between the ego and the oncoming lane is the only mark.
     grey = rng.uniform(0.3, 0.6)
-    road = ground & (np.abs(d) < road_half)
-    lane = (np.abs(d) < 0.004 + 0.008 * t) & (np.sin(40 * t / (0.2 + t)) > 0)
-    paint(road, noisy(np.full(3, grey), 0.04) + 0.3 * lane[..., None], "road")
-    for side, kind in zip((-1, 1), kinds, strict=True):
-        beside = ground & ~road & (np.sign(d) == side)
-        sidewalk = beside & ((np.abs(d) < road_half + walk) | (kind == "building"))
+    road = ground & (u > far) & (u < near)
+    line = ground & (np.abs(u + 0.5) * t * lane < 0.003 + 0.006 * t)
+    line &= np.sin(40 * t / (0.2 + t)) > 0
+    paint(road, noisy(np.full(3, grey), 0.04) + 0.3 * (line & road)[..., None], "road")
+    for side, kind in kinds.items():
+        beside = ground & ~road & (np.sign(u) == side)
+        sidewalk = beside & ((np.abs(u) < abs(edge[side]) + walks[side]) | (kind == "building"))
         paint(sidewalk, noisy(np.full(3, grey + rng.uniform(-0.05, 0.05)), 0.04), "sidewalk")
         paint(beside & ~sidewalk, green(), "terrain")
 
-    def walk_x(side: int, foot: float) -> float:
-        tf = (foot - horizon) / (1 - horizon)
-        return vanish + side * (0.02 + tf * road_w + tf * walk_w * rng.uniform(0.2, 0.9))
+    def on_walk(side: int) -> float:  # a lateral position on a sidewalk
+        return edge[side] + side * walks[side] * rng.uniform(0.15, 0.85)
 
-    for side in (-1, 1):
-        for _ in range(rng.integers(0, 3)):  # poles with a sign on top
+    for side, count in ((1, rng.integers(0, 4)), (-1, rng.integers(0, 2))):  # poles, signs
+        for _ in range(count):
             foot = rng.uniform(horizon + 0.05, 0.85)
-            xc, half = walk_x(side, foot), max(0.6 / width, 0.003)
+            xc, half = x_at(edge[side] + side * 0.1, foot), max(0.6 / width, 0.003)
             top = foot - (foot - horizon + 0.05) * rng.uniform(1.5, 2.5)
             paint((np.abs(x - xc) < half) & (y > top) & (y < foot), np.full(3, 0.35), "pole")
             size = 3 * half
             sign = (np.abs(x - xc) < size) & (np.abs(y - top) < size * aspect)
             paint(sign, np.array(rng.choice([[0.9, 0.8, 0.1], [0.1, 0.3, 0.8]])), "traffic sign")
 
-    for bottom in np.sort(rng.uniform(horizon + 0.08, 0.92, rng.integers(0, 4))):  # far first
-        half_road = 0.02 + (bottom - horizon) / (1 - horizon) * road_w
-        half_w = half_road * rng.uniform(0.25, 0.4)
+    # Cars, far ones first: parked along the right kerb, oncoming on the left, one ahead.
+    cars = [(b, 0.75) for b in rng.uniform(horizon + 0.08, 0.92, rng.integers(0, 4))]
+    cars += [(b, -1.0) for b in rng.uniform(horizon + 0.06, 0.8, rng.integers(0, 3))]
+    cars += [(b, 0.0) for b in rng.uniform(horizon + 0.06, 0.7, rng.integers(0, 2))]
+    for bottom, lateral in sorted(cars):
+        scale = (bottom - horizon) / (1 - horizon) * lane
+        half_w = max(scale * rng.uniform(0.3, 0.4), 0.004)
         h = 2 * half_w * aspect * rng.uniform(0.55, 0.75)
-        xc = vanish + rng.uniform(-1, 1) * (half_road - half_w)
+        xc = x_at(lateral + rng.uniform(-0.1, 0.1), bottom)
         body = (np.abs(x - xc) < half_w) & (y < bottom) & (y > bottom - h)
         glass = (y < bottom - 0.6 * h)[..., None]
         colour = np.where(glass, (0.15, 0.2, 0.3), rng.uniform(0.05, 0.95, 3))
         paint(body, np.broadcast_to(colour, image.shape), "car")
 
-    for side in (-1, 1):  # people on each sidewalk, independently per side
-        for foot in np.sort(
-            rng.uniform(horizon + 0.06, 0.95, rng.choice(4, p=[0.4, 0.3, 0.2, 0.1]))
-        ):  # legs apart, a shirt (striped or plain) and a head: detailed, like pedestrians
-            h = (foot - horizon) * rng.uniform(0.9, 1.3)
-            xc, rx = walk_x(side, foot), 0.16 * h / aspect
-            u, v = (x - xc) / rx, (foot - y) / h  # person frame: v = 0 at the feet, 1 at the top
-            legs = (v > 0) & (v < 0.45) & (np.abs(u) > 0.1) & (np.abs(u) < 0.55)
-            torso = (v >= 0.42) & (v < 0.8) & (np.abs(u) < 0.8 - 0.3 * (v - 0.42))
-            head = (u / 0.45) ** 2 + ((v - 0.89) / 0.1) ** 2 < 1
-            shirt, trousers = rng.uniform(0.1, 1.0, 3), rng.uniform(0.0, 0.35, 3)
-            stripes = (np.sin(v * rng.uniform(40, 80)) > 0) & (rng.random() < 0.5)
-            colour = np.where(stripes[..., None], 1.0 - shirt, shirt)
-            colour = np.where(legs[..., None], trousers, colour)
-            colour = np.where(
-                head[..., None], np.array([0.9, 0.7, 0.55]) * rng.uniform(0.5, 1), colour
-            )
-            paint(legs | torso | head, np.broadcast_to(colour, image.shape), "person")
+    # People: more, and nearer, on the right sidewalk.
+    near_people = rng.uniform(horizon + 0.06, 0.95, rng.choice(4, p=[0.3, 0.3, 0.25, 0.15]))
+    far_people = rng.uniform(horizon + 0.04, 0.7, rng.choice(3, p=[0.6, 0.3, 0.1]))
+    people = [(f, 1) for f in near_people] + [(f, -1) for f in far_people]
+    for foot, side in sorted(people):  # far first; legs apart, a shirt (striped or plain), a head
+        h = (foot - horizon) * rng.uniform(0.9, 1.3)
+        xc, rx = x_at(on_walk(side), foot), 0.16 * h / aspect
+        v_ = (foot - y) / h  # person frame: v = 0 at the feet, 1 at the top
+        u_ = (x - xc) / rx
+        legs = (v_ > 0) & (v_ < 0.45) & (np.abs(u_) > 0.1) & (np.abs(u_) < 0.55)
+        torso = (v_ >= 0.42) & (v_ < 0.8) & (np.abs(u_) < 0.8 - 0.3 * (v_ - 0.42))
+        head = (u_ / 0.45) ** 2 + ((v_ - 0.89) / 0.1) ** 2 < 1
+        shirt, trousers = rng.uniform(0.1, 1.0, 3), rng.uniform(0.0, 0.35, 3)
+        stripes = (np.sin(v_ * rng.uniform(40, 80)) > 0) & (rng.random() < 0.5)
+        colour = np.where(stripes[..., None], 1.0 - shirt, shirt)
+        colour = np.where(legs[..., None], trousers, colour)
+        colour = np.where(head[..., None], np.array([0.9, 0.7, 0.55]) * rng.uniform(0.5, 1), colour)
+        paint(legs | torso | head, np.broadcast_to(colour, image.shape), "person")
 
     bonnet = y > 1 - rng.uniform(0.05, 0.1) + 0.04 * (2 * x - 1) ** 2
     paint(bonnet, np.array([0.12, 0.13, 0.16]) + rng.normal(0, 0.02, 3), "ego vehicle")
