@@ -17,6 +17,9 @@ include: "rules/encoders.smk"
 include: "rules/table1.smk"
 include: "rules/fig_s1.smk"
 include: "rules/claims.smk"
+include: "rules/shift.smk"
+include: "rules/cityscapes.smk"
+include: "rules/seg_attack.smk"
 
 
 onstart:
@@ -29,3 +32,8 @@ rule all:
         rules.table1.input,
         rules.fig_s1.input,
         rules.claims.input,
+        rules.table2.input,
+        rules.fig_s2.input,
+        rules.fig_seg_attack.input,
+        rules.fig_s3.input,
+        rules.fig_s4.input,

@@ -9,9 +9,16 @@ import torch
 from torch import nn
 
 from chanpos.atomic import atomic_path
+from chanpos.models.deeplab import DeepLabV3
 from chanpos.models.resnet import ResNetClassifier, ResNetSegmenter
+from chanpos.models.shift_resnet import ShiftResNet
 
-ARCHS = {"resnet18_classifier": ResNetClassifier, "resnet18_segmenter": ResNetSegmenter}
+ARCHS = {
+    "resnet18_classifier": ResNetClassifier,
+    "resnet18_segmenter": ResNetSegmenter,
+    "deeplabv3": DeepLabV3,  # Sec. 4.2: meta = num_classes, encoders.deeplabv3_cityscapes.arch
+    "shift_resnet": ShiftResNet,  # Table 2 / Fig. S2: meta = resnet, filter_size, num_classes
+}
 
 
 class CheckpointError(RuntimeError):

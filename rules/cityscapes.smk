@@ -1,0 +1,99 @@
+# Cityscapes and its DeepLabv3 segmenter (main Sec. 4.2, Figs. S3/S4): a generated tree and a
+# segmenter trained here (mini), or the real data and the authors' checkpoint (paper).
+
+_cs = config["datasets"]["cityscapes"]
+_deeplab = config["encoders"]["deeplabv3_cityscapes"]
+CITYSCAPES_PACKAGES = ["gtFine_trainvaltest.zip", "leftImg8bit_trainvaltest.zip"]
+
+
+if _cs["source"] == "generate":
+
+    rule generate_cityscapes:
+        output:
+            directory(f"{DATA}/cityscapes"),
+        log:
+            f"{LOGS}/data/generate_cityscapes.log",
+        benchmark:
+            f"{BENCH}/data/generate_cityscapes.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        params:
+            cfg=_cs["generate"],
+        script:
+            "../scripts/generate_cityscapes.py"
+
+elif _cs["source"] == "download":
+
+    rule download_cityscapes:
+        output:
+            expand(f"{DATA}/downloads/{{package}}", package=CITYSCAPES_PACKAGES),
+        log:
+            f"{LOGS}/download/cityscapes.log",
+        benchmark:
+            f"{BENCH}/download/cityscapes.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        script:
+            "../scripts/download_cityscapes.py"
+
+    rule extract_cityscapes:
+        input:
+            expand(f"{DATA}/downloads/{{package}}", package=CITYSCAPES_PACKAGES),
+        output:
+            directory(f"{DATA}/cityscapes"),
+        log:
+            f"{LOGS}/data/extract_cityscapes.log",
+        benchmark:
+            f"{BENCH}/data/extract_cityscapes.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        script:
+            "../scripts/extract_cityscapes.py"
+
+
+if _deeplab["source"] == "train":
+
+    rule train_deeplabv3_cityscapes:
+        input:
+            cityscapes_input(),
+        output:
+            model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+            metrics=f"{RESULTS}/encoders/deeplabv3_cityscapes.json",
+        log:
+            f"{LOGS}/encoders/deeplabv3_cityscapes.log",
+        benchmark:
+            f"{BENCH}/encoders/deeplabv3_cityscapes.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        resources:
+            gpu=GPUS,
+        params:
+            root=lambda wc: cityscapes_root(),
+            arch=_deeplab["arch"],
+            cfg=_deeplab["train"],
+        script:
+            "../scripts/train_deeplabv3.py"
+
+else:
+
+    rule import_deeplabv3_cityscapes:
+        input:
+            (  # unpinned, the import stops and says how to pin it
+                f"{DATA}/downloads/{download_name(_deeplab['url'])}"
+                if _deeplab.get("sha256")
+                else []
+            ),
+        output:
+            model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+            metrics=f"{RESULTS}/encoders/deeplabv3_cityscapes.json",
+        log:
+            f"{LOGS}/encoders/deeplabv3_cityscapes.log",
+        benchmark:
+            f"{BENCH}/encoders/deeplabv3_cityscapes.tsv"
+        conda:
+            "../envs/chanpos.yaml"
+        params:
+            url=_deeplab["url"],
+            arch=_deeplab["arch"],
+        script:
+            "../scripts/import_deeplabv3.py"

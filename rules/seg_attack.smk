@@ -1,0 +1,104 @@
+# Main Sec. 4.2 and Figs. S3/S4: rank DeepLabv3's latent channels by Eq. 2 (overall, left-,
+# right-specific), zero the top N (or N random) and measure mIoU on the image and its regions.
+
+_sa = config["seg_attack"]
+SEG_RANKINGS = ["overall", "left", "right"]
+# The authors' released rankings (PermuteNet repo), compared with ours when configured.
+_SEG_REFERENCE = {
+    "overall": "ordered_positional_encoding_neurons_absolute_difference.json",
+    "left": "left_ordered_positional_encoding_neurons_signed_difference.json",
+    "right": "right_ordered_positional_encoding_neurons_signed_difference.json",
+}
+_seg_reference = (
+    {
+        k: str(Path(workflow.basedir, _sa["reference"], v))
+        for k, v in _SEG_REFERENCE.items()
+    }
+    if _sa.get("reference")
+    else {}
+)
+
+
+rule seg_rank:
+    input:
+        model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+        data=cityscapes_input(),
+        reference=list(_seg_reference.values()),
+    output:
+        **{name: f"{RESULTS}/seg_attack/rankings/{name}.json" for name in SEG_RANKINGS},
+        summary=f"{RESULTS}/seg_attack/rankings.json",
+    log:
+        f"{LOGS}/seg_attack/rank.log",
+    benchmark:
+        f"{BENCH}/seg_attack/rank.tsv"
+    conda:
+        "../envs/chanpos.yaml"
+    resources:
+        gpu=GPUS,
+    params:
+        root=lambda wc: cityscapes_root(),
+        cfg=_sa,
+        reference=_seg_reference,
+    script:
+        "../scripts/seg_rank.py"
+
+
+rule seg_attack:
+    input:
+        **{name: f"{RESULTS}/seg_attack/rankings/{name}.json" for name in SEG_RANKINGS},
+        model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+        data=cityscapes_input(),
+    output:
+        csv=f"{RESULTS}/tables/seg_attack.csv",
+        summary=f"{RESULTS}/tables/seg_attack.json",
+    log:
+        f"{LOGS}/seg_attack/attack.log",
+    benchmark:
+        f"{BENCH}/seg_attack/attack.tsv"
+    conda:
+        "../envs/chanpos.yaml"
+    resources:
+        gpu=GPUS,
+    params:
+        root=lambda wc: cityscapes_root(),
+        cfg=_sa,
+    script:
+        "../scripts/seg_attack.py"
+
+
+rule make_seg_attack_figure:
+    input:
+        f"{RESULTS}/tables/seg_attack.csv",
+    output:
+        multiext(f"{RESULTS}/figures/{{figure}}", ".pdf", ".png", ".csv"),
+    log:
+        f"{LOGS}/figures/{{figure}}.log",
+    benchmark:
+        f"{BENCH}/figures/{{figure}}.tsv"
+    wildcard_constraints:
+        figure="fig_seg_attack|fig_s3|fig_s4",
+    conda:
+        "../envs/chanpos.yaml"
+    script:
+        "../scripts/make_seg_attack_figure.py"
+
+
+rule fig_seg_attack:
+    input:
+        multiext(f"{RESULTS}/figures/fig_seg_attack", ".pdf", ".png", ".csv"),
+
+
+rule fig_s3:
+    input:
+        multiext(f"{RESULTS}/figures/fig_s3", ".pdf", ".png", ".csv"),
+
+
+rule fig_s4:
+    input:
+        multiext(f"{RESULTS}/figures/fig_s4", ".pdf", ".png", ".csv"),
+
+
+localrules:
+    fig_seg_attack,
+    fig_s3,
+    fig_s4,

@@ -1,0 +1,42 @@
+"""Rank DeepLabv3's latent channels by Eq. 2: overall, left- and right-specific."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+
+from chanpos.channels import compare_rankings, rank, read_ranking, write_ranking
+from chanpos.checkpoints import load_checkpoint
+from chanpos.job import job
+from chanpos.provenance import write_result
+from chanpos.seg_attack import RIGHT_ASSUMPTION, eval_loader, rank_segmenter_channels
+
+cfg = snakemake.params.cfg
+with job(snakemake, seed=0) as ctx:
+    model = load_checkpoint(snakemake.input.model).to(ctx["device"])
+    loader = eval_loader(snakemake.params.root, cfg["rank_split"], cfg["batch_size"])
+    ranked = rank_segmenter_channels(
+        model, loader, cfg["side_classes"], cfg["side_fraction"], ctx["device"]
+    )
+    orders = {name: rank(scores) for name, scores in ranked["scores"].items()}
+    for name, order in orders.items():
+        write_ranking(snakemake.output[name], name, order)
+    names = loader.dataset.names
+    result = {
+        "split": cfg["rank_split"],
+        "images": len(names),
+        "sets": {side: [names[i] for i in idx] for side, idx in ranked["sets"].items()},
+        "definitions": {
+            "overall": "mean over the split of |GAP f(x) - GAP f(hflip x)| per channel",
+            "left": "mean over the left set of GAP f(x) - GAP f(hflip x) per channel",
+            "right": RIGHT_ASSUMPTION.format(
+                classes=cfg["side_classes"], fraction=cfg["side_fraction"]
+            ),
+        },
+        "scores": {name: s.tolist() for name, s in ranked["scores"].items()},
+        "reference": {
+            name: compare_rankings(orders[name], read_ranking(path))
+            for name, path in snakemake.params.reference.items()
+        },
+    }
+    write_result(snakemake.output.summary, result, ctx["provenance"])

@@ -1,0 +1,237 @@
+"""The segmentation attack end to end: tiny-config artefacts, the paper preset's DAG and errors,
+and (the honest check) the mini preset's measured effects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from chanpos.metrics import REGIONS
+from tests.workflow import REPO, TINY, output, snakemake
+
+pytestmark = pytest.mark.workflow
+TARGETS = ("fig_seg_attack", "fig_s3", "fig_s4")
+TINY_CFG = yaml.safe_load(TINY.read_text())["seg_attack"]
+MINI_CFG = yaml.safe_load((REPO / "config.yaml").read_text())["seg_attack"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The three figures built with the tiny config from an empty directory."""
+    workdir = tmp_path_factory.mktemp("seg_tiny")
+    result = snakemake(workdir, "--cores", "2", *TARGETS, configs=(TINY,), timeout=900)
+    assert result.returncode == 0, output(result)[-4000:]
+    return workdir
+
+
+def test_tiny_long_table_has_every_ranking_n_seed_and_region(tiny):
+    long = pd.read_csv(tiny / "results/tiny/tables/seg_attack.csv")
+    assert list(long.columns) == ["ranking", "n", "seed", "region", "miou"]
+    ns, seeds = sorted({0, *TINY_CFG["n"]}), TINY_CFG["seeds"]
+    assert len(long) == (3 + len(seeds)) * len(ns) * len(REGIONS)
+    assert set(long.ranking) == {"overall", "left", "right", "random"}
+    assert set(long.region) == set(REGIONS) and sorted(set(long.n)) == ns
+    assert long.miou.between(0, 1).all()
+    assert long.loc[long.ranking != "random", "seed"].isna().all()
+    assert sorted(long.loc[long.ranking == "random", "seed"].unique()) == seeds
+    base = long[long.n == 0].groupby("region").miou.nunique()
+    assert (base == 1).all()  # N = 0 is the one unmodified model, whatever the ranking
+    summary = json.loads((tiny / "results/tiny/tables/seg_attack.json").read_text())
+    assert {"config_hash", "git_revision", "seed", "device"} <= set(summary["provenance"])
+    unmodified = long[long.n == 0].groupby("region").miou.first()
+    assert summary["baseline_miou"] == pytest.approx(unmodified.to_dict())
+
+
+def test_tiny_rankings_are_in_the_authors_shape_with_the_assumption_named(tiny):
+    rankings = tiny / "results/tiny/seg_attack/rankings"
+    arch = yaml.safe_load(TINY.read_text())["encoders"]["deeplabv3_cityscapes"]["arch"]
+    channels = 32 * arch["width"]
+    for name in ("overall", "left", "right"):
+        blob = json.loads((rankings / f"{name}.json").read_text())
+        assert list(blob) == [name] and sorted(blob[name]) == list(range(channels))
+    summary = json.loads((tiny / "results/tiny/seg_attack/rankings.json").read_text())
+    assert "Assumption" in summary["definitions"]["right"]
+    assert summary["sets"]["left"] and summary["sets"]["right"]
+    assert not set(summary["sets"]["left"]) & set(summary["sets"]["right"])
+    assert summary["reference"] == {} and "provenance" in summary
+
+
+def test_tiny_figures_and_their_numbers(tiny):
+    figures = tiny / "results/tiny/figures"
+    for stem in TARGETS:
+        for ext in ("pdf", "png"):
+            assert (figures / f"{stem}.{ext}").stat().st_size > 5000, stem
+    curve = pd.read_csv(figures / "fig_seg_attack.csv")
+    assert list(curve.columns) == ["ranking", "region", "n", "mean", "std", "runs"]
+    assert set(curve.ranking) == {"overall", "random"}
+    assert set(curve.loc[curve.ranking == "random", "runs"]) == {len(TINY_CFG["seeds"])}
+    for stem, ranking in (("fig_s3", "right"), ("fig_s4", "left")):
+        drops = pd.read_csv(figures / f"{stem}.csv")
+        assert set(drops.ranking) == {ranking} and set(drops.region) == {"left", "right"}
+        expected = (drops.baseline - drops.miou) / drops.baseline
+        assert np.allclose(drops.relative_drop, expected)
+
+
+def test_tiny_second_run_does_nothing(tiny):
+    result = snakemake(tiny, "--cores", "1", "-n", *TARGETS, configs=(TINY,))
+    assert result.returncode == 0, output(result)
+    assert "Nothing to be done" in output(result)
+
+
+def test_paper_preset_dry_run_lists_the_seg_attack_dag(tmp_path):
+    result = snakemake(tmp_path, "-n", "-p", *TARGETS, configs=(REPO / "config.paper.yaml",))
+    text = output(result)
+    assert result.returncode == 0, text
+    for rule in ("import_deeplabv3_cityscapes", "seg_rank", "seg_attack", "make_seg_attack_figure"):
+        assert f"rule {rule}:" in text, rule
+    assert "generate_cityscapes" not in text and "gpu=1" in text
+
+
+def test_missing_cityscapes_stops_at_once_with_instructions(tmp_path):
+    cfg = {"datasets": {"cityscapes": {"source": "manual", "path": str(tmp_path / "nowhere")}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    configs = (TINY, tmp_path / "c.yaml")
+    dry = snakemake(tmp_path, "-n", "fig_s3", configs=configs)
+    assert dry.returncode == 0, output(dry)  # the DAG is listed without the dataset
+    result = snakemake(tmp_path, "--cores", "1", "fig_s3", configs=configs)
+    assert result.returncode != 0
+    text = output(result)
+    assert "Cityscapes not found" in text and "nowhere" in text
+    assert "cityscapes-dataset.com" in text and "CITYSCAPES_USERNAME" in text
+    assert not (tmp_path / "results").exists()
+
+
+def test_cityscapes_download_without_credentials_stops_with_instructions(tmp_path, monkeypatch):
+    cfg = {"datasets": {"cityscapes": {"source": "download"}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    monkeypatch.delenv("CITYSCAPES_USERNAME", raising=False)
+    monkeypatch.delenv("CITYSCAPES_PASSWORD", raising=False)
+    result = snakemake(tmp_path, "--cores", "1", "fig_s4", configs=(TINY, tmp_path / "c.yaml"))
+    assert result.returncode != 0
+    text = output(result)
+    assert "CITYSCAPES_USERNAME and CITYSCAPES_PASSWORD" in text and "cityscapesscripts" in text
+    assert not (tmp_path / "resources").exists()
+
+
+def _vainf_checkpoint(path, arch):
+    """A randomly initialised DeepLabv3 saved the way DeepLabV3Plus-Pytorch saves one."""
+    from chanpos.models.deeplab import DeepLabV3
+
+    model = DeepLabV3(19, **arch)
+    state = {
+        k.replace("classifier.", "classifier.classifier.", 1): v
+        for k, v in model.state_dict().items()
+    }
+    torch.save({"model_state": state, "best_score": np.float64(0.7), "cur_itrs": 10}, path)
+    return model.eval()
+
+
+def test_paper_checkpoint_is_imported_by_pinned_hash_and_refused_unpinned(tmp_path):
+    arch = yaml.safe_load(TINY.read_text())["encoders"]["deeplabv3_cityscapes"]["arch"]
+    weights = tmp_path / "zero_padding_best_deeplabv3_resnet50_cityscapes_os16.pth"
+    reference = _vainf_checkpoint(weights, arch)
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    url = weights.as_uri()
+    cfg = {"encoders": {"deeplabv3_cityscapes": {"url": url, "sha256": sha, "arch": arch}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    configs = (REPO / "config.paper.yaml", tmp_path / "c.yaml")
+    target = "results/paper/encoders/deeplabv3_cityscapes.pt"
+    result = snakemake(tmp_path / "pinned", "--cores", "1", target, configs=configs)
+    assert result.returncode == 0, output(result)
+    from chanpos.checkpoints import load_checkpoint
+
+    model = load_checkpoint(tmp_path / "pinned" / target).eval()
+    x = torch.randn(1, 3, 32, 64)
+    with torch.no_grad():
+        assert torch.equal(model(x), reference(x))
+
+    cfg["encoders"]["deeplabv3_cityscapes"]["sha256"] = None
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    result = snakemake(tmp_path / "unpinned", "--cores", "1", target, configs=configs)
+    assert result.returncode != 0
+    log = tmp_path / "unpinned/logs/paper/encoders/deeplabv3_cityscapes.log"
+    assert "sha256 is not pinned" in log.read_text() and "sha256sum" in log.read_text()
+    assert not (tmp_path / "unpinned/resources/paper/downloads").exists()  # nothing fetched
+
+
+# ---------------------------------------------------------------- the mini preset's effects
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    """The mini preset's three figures, built once from an empty directory."""
+    workdir = tmp_path_factory.mktemp("seg_mini")
+    result = snakemake(workdir, "--cores", "2", *TARGETS, timeout=1800)
+    assert result.returncode == 0, output(result)[-4000:]
+    return workdir
+
+
+def _long(workdir):
+    return pd.read_csv(workdir / "results/mini/tables/seg_attack.csv")
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured: in the mini model the top-N Eq. 2 channels cost about as much as N random "
+    "ones (0.536 vs 0.533-0.539 at N=32; 0.504 vs 0.496-0.517 at 64; 0.322 vs 0.305-0.401 at 128). "
+    "The ranking is reliable (split-half Spearman 0.74, val vs train 0.89) but |dz| does not track "
+    "what the head depends on (corr. with mean activation 0.06); other training runs differ.",
+)
+def test_mini_targeted_overall_channels_cost_more_than_random_ones(mini):
+    long = _long(mini)
+    seeds = MINI_CFG["seeds"]
+    assert len(seeds) >= 3
+    whole = long[long.region == "overall"]
+    targeted = whole[whole.ranking == "overall"].set_index("n").miou
+    random = whole[whole.ranking == "random"].pivot(index="n", columns="seed", values="miou")
+    assert targeted[0] > 0.5, targeted  # the segmenter works before any channel is zeroed
+    for n in [n for n in MINI_CFG["n"] if n >= 32]:  # at N <= 16 (6% of 256) both are noise
+        assert targeted[n] < random.loc[n].min(), (n, targeted[n], random.loc[n].tolist())
+
+
+def test_mini_region_specific_channels_cost_more_on_their_own_half(mini):
+    long = _long(mini)
+    for ranking, own, other in (("left", "left", "right"), ("right", "right", "left")):
+        d = long[long.ranking == ranking].pivot(index="n", columns="region", values="miou")
+        drop = 1 - d / d.loc[0]
+        largest = [n for n in MINI_CFG["n"] if n >= 64]  # a quarter of the channels and more
+        assert (drop.loc[largest, own] > drop.loc[largest, other]).all(), (ranking, drop)
+
+
+def test_mini_every_job_wrote_a_log_and_a_benchmark(mini):
+    bench = {
+        f.relative_to(mini / "benchmarks/mini").as_posix()
+        for f in (mini / "benchmarks/mini").rglob("*.tsv")
+    }
+    expected = {"data/generate_cityscapes.tsv", "encoders/deeplabv3_cityscapes.tsv"}
+    expected |= {"seg_attack/rank.tsv", "seg_attack/attack.tsv"}
+    expected |= {f"figures/{t}.tsv" for t in TARGETS}
+    assert expected <= bench, bench
+    assert all((mini / "logs/mini" / b.replace(".tsv", ".log")).exists() for b in expected)
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured: the side gaps of the region-specific rankings (left: +1.4 / +3.9 points at "
+    "N=64 / 128; right: +0.8 / +1.8) are within the side gaps that N random channels give "
+    "(-5.2 to +2.0 points over 3 seeds), so the mini model does not separate them from chance.",
+)
+def test_mini_region_specific_side_gap_exceeds_random_ones(mini):
+    long = _long(mini)
+
+    def gaps(rows):  # relative drop on the left half minus that on the right half, per N
+        d = rows.pivot(index="n", columns="region", values="miou")
+        drop = 1 - d / d.loc[0]
+        return drop["left"] - drop["right"]
+
+    rand = long[long.ranking == "random"]
+    random_gaps = pd.concat([gaps(rand[rand.seed == s]) for s in MINI_CFG["seeds"]], axis=1)
+    for n in [n for n in MINI_CFG["n"] if n >= 64]:
+        assert gaps(long[long.ranking == "left"])[n] > random_gaps.loc[n].max()
+        assert -gaps(long[long.ranking == "right"])[n] > (-random_gaps.loc[n]).max()
