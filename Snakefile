@@ -16,10 +16,10 @@ include: "rules/data.smk"
 include: "rules/encoders.smk"
 include: "rules/table1.smk"
 include: "rules/fig_s1.smk"
-include: "rules/claims.smk"
 include: "rules/shift.smk"
 include: "rules/cityscapes.smk"
 include: "rules/seg_attack.smk"
+include: "rules/claims.smk"
 
 
 onstart:

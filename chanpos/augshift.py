@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torchvision.transforms import v2 as T
 
 from chanpos.consistency import crop_windows
-from chanpos.encoders import _normalise
+from chanpos.encoders import normalise
 from chanpos.latent import LatentSplit, gap
 
 SCHEMES = ("translate", "random_resized")
@@ -49,7 +49,7 @@ class ShiftCrops:
         self.augment = T.Compose(
             [T.RandomResizedCrop(size, scale=scale, antialias=True), T.RandomHorizontalFlip()]
         )
-        self.norm = _normalise()
+        self.norm = normalise()
 
     def __call__(self, image) -> Tensor:
         if self.scheme == "random_resized":

@@ -31,6 +31,9 @@ import pandas as pd
 
 from chanpos.decode import fig_s1_notes
 from chanpos.location import table1_notes
+from chanpos.seg_attack import seg_attack_notes
+from chanpos.shift import assumptions as shift_notes
+from chanpos.shift import model_label
 from chanpos.tables import mean_sd
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
@@ -316,9 +319,141 @@ def fig_s1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
     return claims
 
 
+def _shift_pair(
+    id: str, statement: str, source: str, a: str, b: str, arch: str, notes: tuple, **where: Any
+) -> Claim:
+    """Model ``a`` is more shift-consistent than model ``b`` (on the rows matching ``where``)."""
+    return Claim(
+        id,
+        "Sec. 4.1, Table 2" if source == "table2" else "Supp. S2, Fig. S2",
+        statement,
+        source,
+        group(model_label(a, arch), model=a, **where),
+        group(model_label(b, arch), model=b, **where),
+        paper=PAPER_SHIFT.get((source, a, b), ""),
+        assumptions=notes,
+        value="consistency",
+    )
+
+
+# Zhang (2019)'s published ResNet-50 numbers (NOTES.md 3.2); the paper's Table 2 is not known.
+PAPER_SHIFT = {("table2", "blurpool_k2", "resnet50"): "89.96 vs 89.20 [EXT, Zhang 2019]"}
+SHIFT_PAIRS = (  # (a, b, why): a should be more consistent than b
+    ("augshift", "resnet50", "AugShift is more shift-consistent than the plain ResNet"),
+    ("augshift_blurpool_k2", "blurpool_k2", "AugShift adds shift consistency to BlurPool-k2"),
+    ("blurpool_k2", "resnet50", "BlurPool-k2 is more shift-consistent than the plain ResNet"),
+)
+
+
+def table2_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Main Sec. 4.1, Table 2: Zhang consistency of AugShift and BlurPool vs their baselines."""
+    cfg = config["shift"]
+    notes = (*shift_notes(cfg), BOOTSTRAP_NOTE)
+    models = set(table["model"])
+    return [
+        _shift_pair(f"T2-{a}-vs-{b}", why, "table2", a, b, cfg["arch"], notes)
+        for a, b, why in SHIFT_PAIRS
+        if {a, b} <= models
+    ]
+
+
+def fig_s2_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Supplement S2, Fig. S2: AugShift above the plain ResNet at every shift (one claim each)."""
+    cfg = config["shift"]
+    notes = (*shift_notes(cfg), BOOTSTRAP_NOTE)
+    if not {"augshift", "resnet50"} <= set(table["model"]):
+        return []
+    return [
+        _shift_pair(
+            f"S2-augshift-shift{s}",
+            f"AugShift is more consistent than the plain ResNet at a {s} px shift",
+            "fig_s2",
+            "augshift",
+            "resnet50",
+            cfg["arch"],
+            notes,
+            shift=s,
+        )
+        for s in sorted(int(s) for s in table["shift"].unique())
+    ]
+
+
+SIDE_NOTE = (
+    "A ranking is one deterministic run (no seeds): a side claim compares the ranking's "
+    "left-right asymmetry of the relative drop with the asymmetry of N random channels, whose "
+    "seeds give the interval; a ranking claim compares its mIoU with the random seeds'."
+)
+
+
+def _one(table: pd.DataFrame, **where: Any) -> float:
+    """The value of the single row matching ``where``."""
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in where.items():
+        mask &= (table[column] == value).to_numpy()
+    (value,) = table.loc[mask, "miou"].to_numpy(dtype=float)
+    return float(value)
+
+
+def _asymmetry(label: str, where: Where, side: str, other: str, base: Mapping) -> Side:
+    """drop(side) - drop(other) = mIoU(other) / base(other) - mIoU(side) / base(side)."""
+    return Side(
+        label,
+        (
+            (1 / base[other], {**where, "region": other}),
+            (-1 / base[side], {**where, "region": side}),
+        ),
+    )
+
+
+def seg_attack_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Main Sec. 4.2 and Figs. S3/S4, per N: the top-N overall channels cost more mIoU than N
+    random ones; left- (right-) specific channels hurt their own half more, beyond random."""
+    notes = (*seg_attack_notes(config), SIDE_NOTE, BOOTSTRAP_NOTE)
+    base = {r: _one(table, ranking="overall", n=0, region=r) for r in ("left", "right")}
+    claims = []
+    for n in sorted(int(n) for n in table["n"].unique() if n > 0):
+        random = {"ranking": "random", "n": n}
+        claims.append(
+            Claim(
+                f"SA-overall-n{n}",
+                "Sec. 4.2, targeting",
+                f"Zeroing the top {n} overall position channels costs more mIoU than {n} random "
+                "channels",
+                "seg_attack",
+                group(f"mIoU, {n} random", **random, region="overall"),
+                constant(f"mIoU, top {n}", _one(table, ranking="overall", n=n, region="overall")),
+                assumptions=notes,
+                value="miou",
+            )
+        )
+        for side, other, fig in (
+            ("left", "right", "Supp. S3, Fig. S4"),
+            ("right", "left", "Supp. S3, Fig. S3"),
+        ):
+            ranked = _asymmetry("", {"ranking": side, "n": n}, side, other, base)
+            value = sum(w * _one(table, **where) for w, where in ranked.terms)
+            claims.append(
+                Claim(
+                    f"SA-{side}-n{n}",
+                    fig,
+                    f"Zeroing the top {n} {side}-specific channels hurts the {side} half more "
+                    f"than the {other} half, beyond {n} random channels",
+                    "seg_attack",
+                    constant(f"{side}-specific: drop({side}) - drop({other})", value),
+                    _asymmetry(f"random: drop({side}) - drop({other})", random, side, other, base),
+                    assumptions=notes,
+                    value="miou",
+                )
+            )
+    return claims
+
+
 CATALOGUE: dict[str, Callable[[pd.DataFrame, dict], list[Claim]]] = {
     "table1": table1_claims,
     "fig_s1": fig_s1_claims,
+    "table2": table2_claims,
+    "fig_s2": fig_s2_claims,
+    "seg_attack": seg_attack_claims,
 }
 
 
@@ -371,7 +506,7 @@ def claims_summary(claims: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         }
     )
     notes = [
-        "Values in % (accuracy); 'interval': the difference's "
+        "Values in % (accuracy or consistency); 'interval': the difference's "
         f"{claims['confidence'].iloc[0]:.0%} percentile bootstrap interval over seeds, in "
         "points.",
         PAPER_LEGEND,

@@ -27,7 +27,8 @@ from chanpos.train import accuracy, train_epochs
 log = logging.getLogger(__name__)
 
 
-def _normalise() -> T.Transform:
+def normalise() -> T.Transform:
+    """PIL image -> float tensor normalised with the ImageNet mean and std."""
     return T.Compose(
         [
             T.ToImage(),
@@ -37,7 +38,7 @@ def _normalise() -> T.Transform:
     )
 
 
-def _optimizer(model: torch.nn.Module, cfg: dict[str, Any], steps: int):
+def make_optimizer(model: torch.nn.Module, cfg: dict[str, Any], steps: int):
     """Adam, or SGD with momentum 0.9; weight decay 1e-4; the lr decays polynomially (power 0.9)."""
     if cfg["optimizer"] == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=1e-4)
@@ -55,12 +56,12 @@ def train_classifier(
         [T.RandomResizedCrop(size, scale=(0.35, 1.0), antialias=True), T.RandomHorizontalFlip()]
     )
     val_tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(size)])
-    train_set = imagefolder_dataset(root, "train", T.Compose([train_tf, _normalise()]))
-    val_set = imagefolder_dataset(root, "val", T.Compose([val_tf, _normalise()]))
+    train_set = imagefolder_dataset(root, "train", T.Compose([train_tf, normalise()]))
+    val_set = imagefolder_dataset(root, "val", T.Compose([val_tf, normalise()]))
     gen = torch.Generator().manual_seed(cfg["seed"])
     loader = DataLoader(train_set, cfg["batch_size"], shuffle=True, drop_last=True, generator=gen)
     model = ResNetClassifier(num_classes=len(train_set.classes)).to(device)
-    opt, sched = _optimizer(model, cfg, cfg["epochs"] * len(loader))
+    opt, sched = make_optimizer(model, cfg, cfg["epochs"] * len(loader))
     losses = train_epochs(model, lambda _e: loader, opt, cfg["epochs"], device, "classifier", sched)
     top1 = accuracy(model, DataLoader(val_set, 64), device)
     log.info("classifier: train loss %s, val top-1 %.3f", losses, top1)
@@ -84,7 +85,7 @@ class _SegTrain:
 
     def __init__(self, crop: int) -> None:
         self.crop = crop
-        self.norm = _normalise()
+        self.norm = normalise()
 
     def __call__(self, image, mask) -> tuple[Tensor, Tensor]:
         x = self.norm(image)
@@ -103,8 +104,9 @@ class _SegTrain:
         return x, y
 
 
-def _seg_eval(image, mask) -> tuple[Tensor, Tensor]:
-    return _normalise()(image), torch.as_tensor(T.functional.pil_to_tensor(mask)[0]).long()
+def seg_eval_item(image, mask) -> tuple[Tensor, Tensor]:
+    """A (PIL image, PIL label mask) pair as (normalised image, long label map), no augmentation."""
+    return normalise()(image), torch.as_tensor(T.functional.pil_to_tensor(mask)[0]).long()
 
 
 def train_segmenter(
@@ -122,7 +124,7 @@ def train_segmenter(
         state = {k: v for k, v in init.backbone.state_dict().items() if not k.startswith("fc.")}
         model.backbone.load_state_dict(state, strict=False)
     model.to(device)
-    opt, sched = _optimizer(model, cfg, cfg["epochs"] * len(loader))
+    opt, sched = make_optimizer(model, cfg, cfg["epochs"] * len(loader))
 
     def loss_fn(logits: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(logits, target, ignore_index=IGNORE_INDEX)
@@ -133,7 +135,7 @@ def train_segmenter(
     cm = torch.zeros(len(VOC_CLASSES), len(VOC_CLASSES), dtype=torch.long)
     model.eval()
     with torch.no_grad():
-        for x, y in DataLoader(VOCSegmentation(root, "val", _seg_eval), 1):
+        for x, y in DataLoader(VOCSegmentation(root, "val", seg_eval_item), 1):
             cm += confusion_matrix(model(x.to(device)).argmax(1).cpu(), y, len(VOC_CLASSES))
     metrics = {"val_miou": mean_iou(cm), "val_pixel_accuracy": pixel_accuracy(cm)}
     log.info("segmenter: train loss %s, %s", losses, metrics)

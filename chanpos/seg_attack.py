@@ -1,8 +1,8 @@
 """Main Sec. 4.2 and Figs. S3/S4: rank a segmenter's latent channels by Eq. 2, zero them, measure.
 
-* :func:`train_deeplabv3`: the mini preset's DeepLabv3 on a Cityscapes-format tree (full frames
-  and random horizontal flips, as the frames are small; the authors' recipe trains on random
-  crops of the 1024 x 2048 frames).
+* :func:`train_deeplabv3`: the mini preset's DeepLabv3 on a Cityscapes-format tree (full frames,
+  as they are small; random horizontal flips if ``hflip``). The authors' recipe trains on random
+  flipped crops of the 1024 x 2048 frames.
 * :func:`rank_segmenter_channels`: Eq. 2 scores (:mod:`chanpos.channels`) over a split: overall
   on every image; left- (right-) specific as the signed score on the images whose pixels of the
   chosen classes lie mostly in the left (right) half. The authors ranked region-specific channels
@@ -36,7 +36,7 @@ from chanpos.channels import (
     zero_channels,
 )
 from chanpos.data.cityscapes import NUM_CLASSES, TRAIN_CLASSES, CityscapesSegmentation
-from chanpos.encoders import _optimizer, _seg_eval
+from chanpos.encoders import make_optimizer, seg_eval_item
 from chanpos.metrics import (
     IGNORE_INDEX,
     REGIONS,
@@ -47,6 +47,7 @@ from chanpos.metrics import (
 )
 from chanpos.models.deeplab import DeepLabV3
 from chanpos.plots import PALETTE
+from chanpos.tables import mean_sd
 from chanpos.train import train_epochs
 
 log = logging.getLogger(__name__)
@@ -58,14 +59,53 @@ RIGHT_ASSUMPTION = (
 )
 
 
-def _train_item(image, mask) -> tuple[Tensor, Tensor]:
-    x, y = _seg_eval(image, mask)
+def seg_attack_notes(config: dict) -> list[str]:
+    """The protocol and the assumptions the attack's numbers depend on, one sentence each."""
+    sa, model = config["seg_attack"], config["encoders"]["deeplabv3_cityscapes"]
+    arch = model["arch"]
+    data = (
+        "generated Cityscapes-format"
+        if config["datasets"]["cityscapes"]["source"] == ("generate")
+        else "Cityscapes"
+    )
+    if model["source"] == "vainf":
+        origin = f"the authors' published checkpoint ({model['url'].split('/')[-1].split('?')[0]})"
+    else:
+        tr = model["train"]
+        flips = "with" if tr["hflip"] else "without"
+        origin = (
+            f"trained here from scratch for {tr['epochs']} epochs on {data} train images, "
+            f"{flips} random horizontal flips"
+            + (
+                " (deviation from the authors' recipe, which flips: a flip mirrors the generated "
+                "streets' right-hand layout)"
+                if not tr["hflip"]
+                else ""
+            )
+        )
+    return [
+        f"DeepLabv3, ResNet Bottleneck layers {arch['layers']}, latent = {32 * arch['width']} "
+        f"channels of the last stage, output stride {arch['output_stride']}, zero padding; "
+        f"{origin}.",
+        f"Eq. 2 ranking on the {data} {sa['rank_split']} split: overall = mean |GAP f(x) - "
+        "GAP f(hflip x)| per channel; "
+        + RIGHT_ASSUMPTION.format(classes=sa["side_classes"], fraction=sa["side_fraction"]),
+        f"Attack on the {data} val split: the top-N channels of a ranking (or N random channels, "
+        f"random seeds {sa['seeds']}) are zeroed over the whole latent map before the head; "
+        "mIoU over the 19 train classes (label 255 ignored) on the whole image, the left and "
+        "right halves and the centre (the middle half of the columns).",
+        "Relative drop (Figs. S3/S4) = (mIoU with N = 0 - mIoU) / mIoU with N = 0, per half.",
+    ]
+
+
+def _flip_item(image, mask) -> tuple[Tensor, Tensor]:
+    x, y = seg_eval_item(image, mask)
     return (x.flip(-1), y.flip(-1)) if torch.rand(()) < 0.5 else (x, y)
 
 
 def eval_loader(root: Path | str, split: str, batch_size: int) -> DataLoader:
     """Normalised images and train-id masks of a split, in file order, at full resolution."""
-    return DataLoader(CityscapesSegmentation(root, split, _seg_eval), batch_size)
+    return DataLoader(CityscapesSegmentation(root, split, seg_eval_item), batch_size)
 
 
 @torch.no_grad()
@@ -84,11 +124,11 @@ def train_deeplabv3(
     root: Path | str, arch: dict[str, Any], cfg: dict[str, Any], device: torch.device
 ) -> tuple[DeepLabV3, dict[str, Any]]:
     """Train DeepLabv3 from scratch on the train split; return it and its val metrics."""
-    train_set = CityscapesSegmentation(root, "train", _train_item)
+    train_set = CityscapesSegmentation(root, "train", _flip_item if cfg["hflip"] else seg_eval_item)
     gen = torch.Generator().manual_seed(cfg["seed"])
     loader = DataLoader(train_set, cfg["batch_size"], shuffle=True, drop_last=True, generator=gen)
     model = DeepLabV3(NUM_CLASSES, **arch).to(device)
-    opt, sched = _optimizer(model, cfg, cfg["epochs"] * len(loader))
+    opt, sched = make_optimizer(model, cfg, cfg["epochs"] * len(loader))
 
     def loss_fn(logits: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(logits, target, ignore_index=IGNORE_INDEX)
@@ -200,6 +240,27 @@ def attack_figure(long: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     fig.suptitle(f"Zeroing latent channels of DeepLabv3 (random: {seeds} seeds)", y=1.02)
     axes[0].legend(frameon=False, fontsize=7, loc="lower left")
     return fig, data
+
+
+def attack_table(data: pd.DataFrame) -> pd.DataFrame:
+    """The main figure's numbers: mIoU (%) per region and N, targeted and random (mean ± sd)."""
+    cells = [
+        f"{m * 100:.1f}" if r == "overall" else mean_sd(m, s, k)
+        for r, m, s, k in zip(data.ranking, data["mean"], data["std"], data["runs"], strict=True)
+    ]
+    wide = data.assign(cell=cells).pivot(index=["region", "n"], columns="ranking", values="cell")
+    wide = wide.reindex(REGIONS, level="region").reset_index()
+    wide.columns.name = None
+    return wide.rename(columns={"overall": "top-N Eq. 2", "random": "N random"})
+
+
+def drop_table(data: pd.DataFrame) -> pd.DataFrame:
+    """Figs. S3/S4's numbers: relative mIoU drop (%) per half and N."""
+    wide = (data.pivot(index="n", columns="region", values="relative_drop") * 100).round(1)
+    wide.columns.name = None
+    return wide.reset_index().rename(
+        columns={"left": "left half drop (%)", "right": "right half drop (%)"}
+    )
 
 
 def relative_drops(long: pd.DataFrame, ranking: str) -> pd.DataFrame:

@@ -24,13 +24,13 @@ from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
 from chanpos.data.imagefolder import imagefolder_dataset
-from chanpos.encoders import _normalise
+from chanpos.encoders import normalise
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
 from chanpos.models.shift_resnet import ShiftResNet
 from chanpos.plots import PALETTE
 from chanpos.provenance import config_hash, write_result
-from chanpos.seeding import seed_everything, select_device
-from chanpos.tables import mean_sd, summarise
+from chanpos.seeding import seed_everything
+from chanpos.tables import mean_sd_table, summarise
 from chanpos.train import accuracy
 
 log = logging.getLogger(__name__)
@@ -104,13 +104,14 @@ def _train(
     name: str,
     seed: int,
     cfg: dict[str, Any],
-    device_pref: str,
+    devices: list[torch.device],
     outputs: tuple[str, str, str],
     prov: dict[str, Any],
 ) -> None:
     rank, world = rank_and_world()
-    cuda = torch.cuda.is_available() and device_pref != "cpu"
-    device = torch.device("cuda", rank) if cuda and world > 1 else select_device(device_pref)
+    device = devices[rank]
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     seed_everything(seed)
     spec, tr, aug = MODELS[name], cfg["train"], cfg["augshift"]
     crops = ShiftCrops(
@@ -146,22 +147,22 @@ def train_shift_model(
     name: str,
     seed: int,
     cfg: dict[str, Any],
-    device_pref: str,
-    gpus: int,
+    devices: list[torch.device],
     outputs: tuple[Path | str, Path | str, Path | str],
     prov: dict[str, Any],
 ) -> None:
     """Train Table 2 model ``name`` and write (checkpoint, metrics JSON); ``outputs[2]`` is the
-    resume file. With ``gpus`` > 1 and CUDA, trains with DDP on that many GPUs."""
-    args = (str(root), name, seed, cfg, device_pref, tuple(map(str, outputs)), prov)
-    if gpus > 1 and torch.cuda.is_available() and device_pref != "cpu":
-        spawn(_train, gpus, *args)
+    resume file. On several CUDA ``devices`` (the job's claim), trains with DDP, one process
+    per device."""
+    args = (str(root), name, seed, cfg, list(devices), tuple(map(str, outputs)), prov)
+    if len(devices) > 1:
+        spawn(_train, len(devices), *args)
     else:
         _train(*args)
 
 
 def _views(root: Path, split: str, size: int, crop: int, cfg: dict[str, Any]) -> DataLoader:
-    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop), _normalise()])
+    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop), normalise()])
     data = imagefolder_dataset(root, split, tf)
     return DataLoader(data, cfg["batch_size"], num_workers=cfg["workers"])
 
@@ -212,13 +213,12 @@ def table2_frames(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Long (model, seed, top1, consistency) and wide (mean ± sd per model) Table 2 frames."""
     long = _in_model_order(runs, ["seed"])[["model", "seed", "top1", "consistency"]]
-    wide = pd.DataFrame({"model": [model_label(m, cfg["arch"]) for m in dict.fromkeys(long.model)]})
-    for value, column in [("top1", "top-1 (%)"), ("consistency", "consistency (%)")]:
-        stats = summarise(long, ["model"], value)
-        wide[column] = [
-            mean_sd(m, s, n)
-            for m, s, n in zip(stats["mean"], stats["std"], stats["n"], strict=True)
-        ]
+    metrics = long.melt(["model", "seed"], ["top1", "consistency"], "metric")
+    wide = _in_model_order(mean_sd_table(metrics, ["model"], "metric", "value"), [])
+    wide = wide[["model", "top1", "consistency"]].rename(
+        columns={"top1": "top-1 (%)", "consistency": "consistency (%)"}
+    )
+    wide["model"] = [model_label(m, cfg["arch"]) for m in wide["model"]]
     notes = [
         "Mean ± sd over seeds (n = runs); a model with published weights is one run (seed = the "
         "first configured seed). "
@@ -240,6 +240,14 @@ def fig_s2_frame(runs: pd.DataFrame) -> pd.DataFrame:
         for s, c in r.shift_consistency.items()
     ]
     return _in_model_order(pd.DataFrame(rows), ["shift", "seed"])
+
+
+def fig_s2_table(data: pd.DataFrame, cfg: dict[str, Any]) -> pd.DataFrame:
+    """Fig. S2's numbers: mean ± sd consistency (%) per model, one column per shift."""
+    wide = mean_sd_table(data, ["model"], "shift", "consistency")
+    wide = _in_model_order(wide, [])
+    wide["model"] = [model_label(m, cfg["arch"]) for m in wide["model"]]
+    return wide.rename(columns={s: f"{s} px" for s in cfg["eval"]["shifts"]})
 
 
 def plot_fig_s2(data: pd.DataFrame, cfg: dict[str, Any]) -> plt.Figure:

@@ -9,6 +9,12 @@ rule make_claims:
         table1_runs=rules.make_table1.input,
         fig_s1=rules.make_fig_s1.output.csv,
         fig_s1_runs=rules.make_fig_s1.input,
+        table2=rules.make_table2.output.csv,
+        table2_runs=rules.make_table2.input,
+        fig_s2=rules.make_fig_s2.output.csv,
+        fig_s2_runs=rules.make_fig_s2.input,
+        seg_attack=rules.seg_attack.output.csv,
+        seg_attack_runs=rules.seg_attack.output.summary,
     output:
         csv=f"{RESULTS}/claims.csv",
         md=f"{RESULTS}/claims.md",

@@ -66,11 +66,37 @@ rule seg_attack:
         "../scripts/seg_attack.py"
 
 
+SEG_CATEGORY = "Sec. 4.2: position-specific channels"
+
+
 rule make_seg_attack_figure:
     input:
-        f"{RESULTS}/tables/seg_attack.csv",
+        csv=rules.seg_attack.output.csv,
+        summary=rules.seg_attack.output.summary,
     output:
-        multiext(f"{RESULTS}/figures/{{figure}}", ".pdf", ".png", ".csv"),
+        pdf=report(
+            f"{RESULTS}/figures/{{figure}}.pdf",
+            caption="../report/seg_attack.rst",
+            category=SEG_CATEGORY,
+            subcategory="{figure}",
+            labels={"artefact": "{figure}", "content": "figure (PDF)"},
+        ),
+        png=report(
+            f"{RESULTS}/figures/{{figure}}.png",
+            caption="../report/seg_attack.rst",
+            category=SEG_CATEGORY,
+            subcategory="{figure}",
+            labels={"artefact": "{figure}", "content": "figure (PNG)"},
+        ),
+        csv=f"{RESULTS}/figures/{{figure}}.csv",
+        md=f"{RESULTS}/figures/{{figure}}.md",
+        html=report(
+            f"{RESULTS}/figures/{{figure}}.html",
+            caption="../report/seg_attack_numbers.rst",
+            category=SEG_CATEGORY,
+            subcategory="{figure}",
+            labels={"artefact": "{figure}", "content": "numbers, notes, provenance"},
+        ),
     log:
         f"{LOGS}/figures/{{figure}}.log",
     benchmark:
@@ -85,17 +111,17 @@ rule make_seg_attack_figure:
 
 rule fig_seg_attack:
     input:
-        multiext(f"{RESULTS}/figures/fig_seg_attack", ".pdf", ".png", ".csv"),
+        expand(rules.make_seg_attack_figure.output, figure="fig_seg_attack"),
 
 
 rule fig_s3:
     input:
-        multiext(f"{RESULTS}/figures/fig_s3", ".pdf", ".png", ".csv"),
+        expand(rules.make_seg_attack_figure.output, figure="fig_s3"),
 
 
 rule fig_s4:
     input:
-        multiext(f"{RESULTS}/figures/fig_s4", ".pdf", ".png", ".csv"),
+        expand(rules.make_seg_attack_figure.output, figure="fig_s4"),
 
 
 localrules:

@@ -7,12 +7,20 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.job import job
 from chanpos.plots import save_figure
-from chanpos.shift import fig_s2_frame, plot_fig_s2
-from chanpos.tables import collect_runs
+from chanpos.shift import assumptions, fig_s2_frame, fig_s2_table, plot_fig_s2
+from chanpos.tables import collect_runs, provenance_lines, write_table
 
 with job(snakemake):
-    runs, _ = collect_runs(snakemake.input, ["model", "seed", "shift_consistency"])
+    runs, provs = collect_runs(snakemake.input, ["model", "seed", "shift_consistency"])
     data = fig_s2_frame(runs)
     cfg = snakemake.config["shift"]
-    fig = plot_fig_s2(data, cfg)
-    save_figure(fig, Path(snakemake.output[0]).with_suffix(""), data)
+    stem = Path(snakemake.output.pdf).with_suffix("")
+    save_figure(plot_fig_s2(data, cfg), stem, data)
+    write_table(
+        data,
+        fig_s2_table(data, cfg),
+        stem,
+        "Fig. S2: consistency (%) vs pixel shift (columns, px)",
+        assumptions(cfg) + provenance_lines(provs),
+        formats=("md", "html"),
+    )

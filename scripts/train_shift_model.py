@@ -16,8 +16,7 @@ if __name__ == "__main__":  # DDP workers import this module again
             snakemake.wildcards.model,
             seed,
             snakemake.params.cfg,
-            snakemake.config["device"],
-            snakemake.resources.gpu,
+            ctx["devices"],
             (snakemake.output.model, snakemake.output.metrics, snakemake.params.resume),
             ctx["provenance"],
         )

@@ -258,3 +258,70 @@ def test_notes_name_the_paper_presets_data_and_weights():
     assert "on VOC 2012" in paper_s1 and "of CIFAR-10 images" in paper_s1
     assert table1_notes(paper)[0].startswith("Canvases of CIFAR-10 images.")
     assert table1_notes(mini)[0].startswith("Canvases of generated CIFAR-10-format images.")
+
+
+def test_catalogue_decides_table2_and_fig_s2_on_consistency(tmp_path):
+    consistency = {  # model -> one value per seed; BlurPool here is *less* consistent
+        "resnet50": [0.88, 0.89, 0.87],
+        "blurpool_k2": [0.84, 0.85, 0.83],
+        "augshift": [0.92, 0.93, 0.91],
+        "augshift_blurpool_k2": [0.90, 0.91, 0.89],
+    }
+    rows = [
+        {"model": m, "seed": seed, "top1": 0.8, "consistency": c}
+        for m, values in consistency.items()
+        for seed, c in enumerate(values)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "table2.csv", index=False)
+    shifts = [  # AugShift above the baseline at shift 1, equal (noisy) at 2, below at 4
+        {"model": m, "shift": s, "seed": seed, "consistency": base + delta}
+        for s, delta in [(1, 0.05), (2, 0.0), (4, -0.05)]
+        for seed, base in enumerate([0.80, 0.85, 0.82])
+        for m, delta in [("resnet50", 0.0), ("augshift", delta)]
+    ]
+    pd.DataFrame(shifts).to_csv(tmp_path / "fig_s2.csv", index=False)
+    tables = {name: pd.read_csv(tmp_path / f"{name}.csv") for name in ("table2", "fig_s2")}
+    claims = paper_claims(tables, CONFIG).set_index("id")
+    assert claims.loc["T2-augshift-vs-resnet50", "verdict"] == HOLDS
+    assert claims.loc["T2-augshift_blurpool_k2-vs-blurpool_k2", "verdict"] == HOLDS
+    assert claims.loc["T2-blurpool_k2-vs-resnet50", "verdict"] == FAILS
+    assert "Zhang 2019" in claims.loc["T2-blurpool_k2-vs-resnet50", "paper"]
+    assert claims.loc["S2-augshift-shift1", "verdict"] == HOLDS
+    assert claims.loc["S2-augshift-shift2", "verdict"] == INCONCLUSIVE
+    assert claims.loc["S2-augshift-shift4", "verdict"] == FAILS
+    assumptions = claims.loc["S2-augshift-shift1", "assumptions"]
+    assert "lambda unknown" in assumptions and "Fig. S2 construction" in assumptions
+
+
+def test_seg_attack_claims_compare_rankings_with_random_draws(tmp_path):
+    base = {"overall": 0.60, "left": 0.60, "right": 0.60, "center": 0.60}
+    rows = [
+        {"ranking": k, "n": 0, "seed": None, "region": r, "miou": v}
+        for k in ("overall", "left", "right")
+        for r, v in base.items()
+    ]
+    # N = 8: the ranked channels hurt more than random; the left ones hurt the left half
+    ranked = {
+        "overall": {"overall": 0.30},
+        "left": {"left": 0.20, "right": 0.50},
+        "right": {"left": 0.40, "right": 0.40},
+    }  # right-specific: no asymmetry
+    for k, regions in ranked.items():
+        for r in ("overall", "left", "right", "center"):
+            rows.append(
+                {"ranking": k, "n": 8, "seed": None, "region": r, "miou": regions.get(r, 0.45)}
+            )
+    for seed, v in enumerate([0.50, 0.52, 0.48]):
+        for r in ("overall", "left", "right", "center"):
+            rows.append({"ranking": "random", "n": 8, "seed": seed, "region": r, "miou": v})
+    pd.DataFrame(rows).to_csv(tmp_path / "seg_attack.csv", index=False)
+    table = pd.read_csv(tmp_path / "seg_attack.csv")
+    claims = paper_claims({"seg_attack": table}, CONFIG).set_index("id")
+    assert claims.loc["SA-overall-n8", "verdict"] == HOLDS
+    assert claims.loc["SA-left-n8", "verdict"] == HOLDS
+    assert claims.loc["SA-left-n8", "lhs_mean"] == pytest.approx(
+        (0.6 - 0.2) / 0.6 - (0.6 - 0.5) / 0.6
+    )
+    assert claims.loc["SA-right-n8", "verdict"] == INCONCLUSIVE  # 0 asymmetry, random's is 0 too
+    assert "beyond 8 random channels" in claims.loc["SA-left-n8", "statement"]
+    assert "no seeds" in claims.loc["SA-left-n8", "assumptions"]

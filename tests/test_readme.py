@@ -64,9 +64,23 @@ def test_readme_claims_table_is_what_the_tool_wrote_from_a_mini_run():
 
 def test_readme_claims_table_lists_every_catalogued_claim_with_a_verdict():
     config = yaml.safe_load((REPO / "config.yaml").read_text())
+    sh, sa = config["shift"], config["seg_attack"]
+    seg = [  # every (ranking, N, seed, region) of the attack, values irrelevant here
+        {"ranking": k, "n": n, "seed": seed, "region": r, "miou": 0.5}
+        for n in sorted({0, *sa["n"]})
+        for k, seeds in [("overall", [None]), ("left", [None]), ("right", [None])]
+        + [("random", sa["seeds"])]
+        for seed in seeds
+        for r in ("overall", "left", "right", "center")
+    ]
     tables = {
         "table1": pd.DataFrame({"grid": config["table1"]["grid_sizes"]}),
         "fig_s1": pd.DataFrame({"encoder": config["fig_s1"]["encoders"]}),
+        "table2": pd.DataFrame({"model": sh["models"]}),
+        "fig_s2": pd.DataFrame(
+            [{"model": m, "shift": s} for m in sh["models"] for s in sh["eval"]["shifts"]]
+        ),
+        "seg_attack": pd.DataFrame(seg),
     }
     expected = [c.id for name, build in CATALOGUE.items() for c in build(tables[name], config)]
     _, _, claims_md = _readme_claims().spliced((REPO / "README.md").read_text())

@@ -163,15 +163,6 @@ def test_paper_checkpoint_is_imported_by_pinned_hash_and_refused_unpinned(tmp_pa
 # ---------------------------------------------------------------- the mini preset's effects
 
 
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    """The mini preset's three figures, built once from an empty directory."""
-    workdir = tmp_path_factory.mktemp("seg_mini")
-    result = snakemake(workdir, "--cores", "2", *TARGETS, timeout=1800)
-    assert result.returncode == 0, output(result)[-4000:]
-    return workdir
-
-
 def _long(workdir):
     return pd.read_csv(workdir / "results/mini/tables/seg_attack.csv")
 

@@ -109,15 +109,6 @@ def test_missing_imagenet_stops_table2_before_any_job(tmp_path):
     assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()
 
 
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    """The mini preset's Table 2 and Fig. S2, built once from an empty directory."""
-    workdir = tmp_path_factory.mktemp("mini_shift")
-    result = snakemake(workdir, "--cores", "2", "table2", "fig_s2", timeout=3600)
-    assert result.returncode == 0, output(result)[-4000:]
-    return workdir
-
-
 def test_mini_augshift_is_more_shift_consistent_than_the_baseline_at_every_shift(mini):
     cfg = _config(REPO / "config.yaml")
     table, fig = _check_outputs(mini, "mini", cfg)

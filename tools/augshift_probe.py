@@ -155,7 +155,9 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "r.pt"))
-            train_shift_model(args.root, args.model, args.seed, cfg, "cpu", 1, outs, {})
+            train_shift_model(
+                args.root, args.model, args.seed, cfg, [torch.device("cpu")], outs, {}
+            )
             losses = json.loads(Path(outs[1]).read_text())["train_loss"]
             model = load_checkpoint(outs[0])
     t_train = time.time() - t0

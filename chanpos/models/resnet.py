@@ -41,14 +41,11 @@ def _encode(net: nn.Module, x: Tensor) -> Tensor:
     return net.layer4(net.layer3(net.layer2(net.layer1(x))))
 
 
-class ResNetClassifier(nn.Module):
-    """torchvision ResNet-18 image classifier split at layer4."""
+class SplitClassifier(nn.Module):
+    """A torchvision-layout ResNet classifier (``self.backbone``) behind the latent split:
+    ``encode`` = stem to layer4, ``head`` = fc on the global average pool."""
 
-    def __init__(self, num_classes: int = 1000) -> None:
-        super().__init__()
-        self.backbone = _backbone()
-        if num_classes != self.backbone.fc.out_features:
-            self.backbone.fc = nn.Linear(LATENT_CHANNELS, num_classes)
+    backbone: nn.Module
 
     def encode(self, x: Tensor) -> Tensor:
         return _encode(self.backbone, x)
@@ -58,6 +55,16 @@ class ResNetClassifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.encode(x))
+
+
+class ResNetClassifier(SplitClassifier):
+    """torchvision ResNet-18 image classifier split at layer4."""
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.backbone = _backbone()
+        if num_classes != self.backbone.fc.out_features:
+            self.backbone.fc = nn.Linear(LATENT_CHANNELS, num_classes)
 
 
 class ResNetSegmenter(nn.Module):

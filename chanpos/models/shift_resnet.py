@@ -17,11 +17,10 @@ from pathlib import Path
 import antialiased_cnns.resnet as aa
 import torch
 import torchvision.models.resnet as tv
-from torch import Tensor, nn
+from torch import nn
 
 from chanpos.download import ChecksumError
-from chanpos.latent import gap
-from chanpos.models.resnet import _encode
+from chanpos.models.resnet import SplitClassifier
 
 # Blocks per stage; resnet10 is the smallest member of the family (one block per stage).
 LAYERS = {
@@ -45,21 +44,12 @@ def build_resnet(arch: str, filter_size: int = 1, num_classes: int = 1000) -> nn
         return aa.ResNet(cls, layers, num_classes=num_classes, filter_size=filter_size)
 
 
-class ShiftResNet(nn.Module):
-    """An ImageNet ResNet classifier split at layer4 (``encode``) and fc-on-GAP (``head``)."""
+class ShiftResNet(SplitClassifier):
+    """An ImageNet ResNet classifier (plain or BlurPool) split at layer4."""
 
     def __init__(self, resnet: str = "resnet50", filter_size: int = 1, num_classes: int = 1000):
         super().__init__()
         self.backbone = build_resnet(resnet, filter_size, num_classes)
-
-    def encode(self, x: Tensor) -> Tensor:
-        return _encode(self.backbone, x)
-
-    def head(self, z: Tensor) -> Tensor:
-        return self.backbone.fc(gap(z))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.encode(x))
 
 
 def import_published(
