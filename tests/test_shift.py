@@ -19,9 +19,9 @@ from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_
 from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
 from chanpos.data.synthetic import make_classification_set
 from chanpos.download import ChecksumError
-from chanpos.fit import Schedule, fit, spawn
+from chanpos.fit import Schedule, fit
 from chanpos.models.shift_resnet import ShiftResNet, build_resnet, import_published
-from chanpos.shift import _train
+from chanpos.shift import train_shift_model
 
 VIEW, CROP = 24, 20  # offsets 0..4 per axis
 
@@ -178,16 +178,9 @@ CFG = {
 def test_ddp_training_on_two_cpu_processes_with_gloo(tmp_path):
     _tiny_imagenet(tmp_path / "imagenet")
     outputs = tuple(str(tmp_path / f) for f in ("m.pt", "m.json", "m.resume"))
-    spawn(
-        _train,
-        2,
-        str(tmp_path / "imagenet"),
-        "augshift",
-        0,
-        CFG,
-        "cpu",
-        outputs,
-        {"config_hash": "x"},
+    cpus = [torch.device("cpu")] * 2  # one process per device, as for a job holding two GPUs
+    train_shift_model(
+        tmp_path / "imagenet", "augshift", 0, CFG, cpus, outputs, {"config_hash": "x"}
     )
     model = load_checkpoint(tmp_path / "m.pt")
     assert model.backbone.fc.out_features == 2
