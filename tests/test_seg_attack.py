@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from chanpos.data.cityscapes import (
     make_street_set,
     write_cityscapes,
 )
+from chanpos.download import ChecksumError
 from chanpos.latent import LatentSplit
 from chanpos.metrics import REGIONS, confusion_matrix, mean_iou, region_columns
 from chanpos.metrics import region_confusion_matrices as region_cms
@@ -346,3 +348,43 @@ def test_missing_cityscapes_says_how_to_get_it(tmp_path):
     text = str(err.value)
     assert "cityscapes-dataset.com" in text and "CITYSCAPES_USERNAME" in text
     assert "leftImg8bit_trainvaltest.zip" in text and str(tmp_path / "nowhere") in text
+
+
+def test_cityscapes_download_gives_csdownload_the_credentials_without_a_prompt(
+    tmp_path, monkeypatch
+):
+    import hashlib
+    import stat
+
+    import chanpos.data.cityscapes as cs
+
+    monkeypatch.delenv("CITYSCAPES_USERNAME", raising=False)
+    with pytest.raises(RuntimeError, match="CITYSCAPES_USERNAME"):
+        cs.download_packages(tmp_path / "dl")
+    # a stand-in csDownload: reads its credentials file as cityscapesscripts does, fails on a
+    # prompt (stdin closed), writes each requested package
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "csDownload"
+    fake.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, os, sys\n"
+        "cred = json.load(open(os.path.join(os.environ['XDG_DATA_HOME'], 'cityscapesscripts',"
+        " 'credentials.json')))\n"
+        "assert cred == {'username': 'ann', 'password': 'pw'}, cred\n"
+        "assert sys.stdin.read() == ''\n"
+        "dest = sys.argv[2]\n"
+        "for name in sys.argv[3:]:\n"
+        "    open(os.path.join(dest, name), 'w').write('archive ' + name)\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("CITYSCAPES_USERNAME", "ann")
+    monkeypatch.setenv("CITYSCAPES_PASSWORD", "pw")
+    pins = {n: hashlib.md5(f"archive {n}".encode()).hexdigest() for n in cs.PACKAGES}
+    monkeypatch.setattr(cs, "PACKAGES", pins)
+    cs.download_packages(tmp_path / "dl")
+    assert sorted(p.name for p in (tmp_path / "dl").iterdir()) == sorted(pins)
+    monkeypatch.setattr(cs, "PACKAGES", {n: "0" * 32 for n in pins})
+    with pytest.raises(ChecksumError, match="gtFine_trainvaltest.zip"):
+        cs.download_packages(tmp_path / "dl")

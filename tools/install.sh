@@ -48,6 +48,8 @@ if [ ! -f "$MMCV_WHEEL" ]; then
 fi
 $PIP install --quiet --force-reinstall --no-deps "$MMCV_WHEEL"
 $PIP install --quiet --no-deps mmdet==3.3.0 mmsegmentation==1.2.2
+# csDownload fetches Cityscapes (paper preset); --no-deps skips its Python < 3.5 `typing` pin
+$PIP install --quiet --no-deps cityscapesscripts==2.2.4
 $PIP install --quiet --no-deps --no-build-isolation -e .
 
 "$VENV/bin/python" - <<'PY'

@@ -16,9 +16,11 @@ buildings' grey: telling them apart takes where a pixel is, not only what it loo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -94,8 +96,8 @@ HOWTO = (
     "gtFine_trainvaltest.zip and leftImg8bit_trainvaltest.zip, unzip both into <path> (so that "
     "<path>/leftImg8bit/val and <path>/gtFine/val exist) and set datasets.cityscapes.path to "
     "<path>; or set datasets.cityscapes.source to 'download' and export CITYSCAPES_USERNAME and "
-    "CITYSCAPES_PASSWORD, and the workflow fetches both archives with cityscapesscripts "
-    "(pip install cityscapesscripts)."
+    "CITYSCAPES_PASSWORD, and the workflow fetches both archives with cityscapesscripts' "
+    "csDownload (tools/install.sh installs it)."
 )
 
 
@@ -110,9 +112,24 @@ def download_packages(dest: Path) -> None:
         if not (os.environ.get("CITYSCAPES_USERNAME") and os.environ.get("CITYSCAPES_PASSWORD")):
             raise RuntimeError("CITYSCAPES_USERNAME and CITYSCAPES_PASSWORD are not set. " + HOWTO)
         if shutil.which("csDownload") is None:
-            raise RuntimeError("csDownload not found (pip install cityscapesscripts). " + HOWTO)
+            raise RuntimeError("csDownload not found (run tools/install.sh). " + HOWTO)
         dest.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["csDownload", "-d", str(dest), *missing], check=True)
+        # csDownload prompts for credentials unless it finds them in its user data dir
+        # (appdirs: $XDG_DATA_HOME/cityscapesscripts/credentials.json): give it a private one.
+        with tempfile.TemporaryDirectory() as home:
+            store = Path(home, "cityscapesscripts")
+            store.mkdir()
+            credentials = {
+                "username": os.environ["CITYSCAPES_USERNAME"],
+                "password": os.environ["CITYSCAPES_PASSWORD"],
+            }
+            (store / "credentials.json").write_text(json.dumps(credentials))
+            subprocess.run(
+                ["csDownload", "-d", str(dest), *missing],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "XDG_DATA_HOME": home},
+            )
     for name, md5 in PACKAGES.items():
         verify(dest / name, md5=md5)
 
