@@ -506,7 +506,8 @@ def claims_summary(claims: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         }
     )
     notes = [
-        "Values in % (accuracy or consistency); 'interval': the difference's "
+        "Values in % (accuracy, consistency, mIoU; for the side claims, relative mIoU drops); "
+        "'interval': the difference's "
         f"{claims['confidence'].iloc[0]:.0%} percentile bootstrap interval over seeds, in "
         "points.",
         PAPER_LEGEND,

@@ -17,7 +17,8 @@ with job(snakemake) as ctx:
     claims = paper_claims({s: pd.read_csv(inputs[s]) for s in sources}, snakemake.config)
     wide, notes = claims_summary(claims)
     for source in sources:
-        _, provs = collect_runs(inputs[f"{source}_runs"], [])
+        runs = inputs[f"{source}_runs"]  # one file, or a list of them
+        _, provs = collect_runs([runs] if isinstance(runs, str) else runs, [])
         notes += [f"{source} runs, {line}" for line in provenance_lines(provs)]
     prov = ctx["provenance"]
     notes.append(
