@@ -152,10 +152,11 @@ def miss_rates(
 ) -> np.ndarray:
     """Miss rate at each of the 9 :data:`FPPI_POINTS` for one setup (NaN if it has no ground truth).
 
-    ``annotations`` maps every evaluated image id, in the order that breaks score ties, to its
-    parsed ``*_gtBboxCityPersons.json`` (``{"objects": [{"label", "bbox", "bboxVis"}, ...]}``, boxes
-    as x, y, w, h); images without objects must be included, they count in the FPPI.
-    ``detections`` are ``(image id, x, y, w, h, score)``.
+    ``annotations`` maps every evaluated image id to its parsed ``*_gtBboxCityPersons.json``
+    (``{"objects": [{"label", "bbox", "bboxVis"}, ...]}``, boxes as x, y, w, h); images without
+    objects must be included, they count in the FPPI. Its order breaks score ties (the reference
+    numbers the images by sorted file name). ``detections`` are ``(image id, x, y, w, h, score)``,
+    with ``w = x2 - x1`` as Pedestron's ``tools/test_city_person.py`` writes them.
     """
     dets = _group(detections, annotations)
     (h_min, h_max), (v_min, v_max) = setup.height, setup.visibility
