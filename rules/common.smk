@@ -92,6 +92,16 @@ CITYSCAPES_HOWTO = (
 )
 
 
+# Rules that read the CityPersons tree (Table S1).
+CITYPERSONS_RULES = {"citypersons_coco", "train_detector", "det_rank", "det_attack"}
+CITYPERSONS_HOWTO = (
+    "CityPersons needs a Cityscapes login: register at https://www.cityscapes-dataset.com, "
+    "download leftImg8bit_trainvaltest.zip and gtBbox_cityPersons_trainval.zip, unzip both into "
+    "<path> (so that <path>/leftImg8bit/val and <path>/gtBboxCityPersons/val exist) and set "
+    "datasets.citypersons.path to <path>."
+)
+
+
 IMAGENET_RULES = set()  # rules that read the ImageNet tree; rules/*.smk add theirs
 
 
@@ -127,6 +137,16 @@ def manual_datasets_needed():
             f"{d}/{s}" for d in ("leftImg8bit", "gtFine") for s in sorted(splits)
         ]
         needed.append(("Cityscapes", cityscapes_root(), folders, CITYSCAPES_HOWTO))
+    if config["datasets"]["citypersons"]["source"] == "manual" and (
+        CITYPERSONS_RULES & dag_rules()
+    ):
+        splits = {"val", config["table_s1"]["rank_split"]}
+        folders = [
+            f"{d}/{s}" for d in ("leftImg8bit", "gtBboxCityPersons") for s in sorted(splits)
+        ]
+        needed.append(
+            ("CityPersons", config["datasets"]["citypersons"].get("path", ""), folders, CITYPERSONS_HOWTO)
+        )
     return needed
 
 

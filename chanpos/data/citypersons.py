@@ -135,7 +135,8 @@ def render_scene(
             vis = (round(top) - y) / h  # the pixel rows that stay visible
         taken.append((x - (spread - 1) * w / 2, y, spread * w, 1.1 * h))
         box = [round(x, 2), round(y, 2), round(w, 2), round(h, 2)]
-        objects.append({"label": "pedestrian", "bbox": box, "bboxVis": [*box[:3], round(vis * h, 2)]})
+        vis_box = [*box[:3], round(vis * h, 2)]
+        objects.append({"label": "pedestrian", "bbox": box, "bboxVis": vis_box})
     for label, p in (("person group", cfg["group"]), ("ignore", cfg["poster"])):
         if rng.random() >= p:
             continue

@@ -27,9 +27,10 @@ Detection = tuple[int, float, float, float, float, float]  # image id, x, y, w, 
 
 
 def _scope() -> None:
+    from mmengine.logging import MMLogger
     from mmengine.registry import init_default_scope
 
-    logging.getLogger("mmengine").setLevel(logging.WARNING)  # init_weights logs every tensor
+    MMLogger.get_current_instance().setLevel(logging.WARNING)  # init_weights logs every tensor
     init_default_scope("mmdet")
 
 
@@ -167,3 +168,28 @@ def predict_from_features(
         return model.predict(inputs, samples, rescale=True)
     finally:
         del model.extract_feat
+
+
+PEDESTRON_HOWTO = (
+    "Get the Pedestron CityPersons checkpoint for {detector} (links in the README of "
+    "https://github.com/hasanirtiza/Pedestron; Table S1's Faster R-CNN HRNet is the Google-Drive "
+    "file 1aanqAEFBc_KGU8oCFCji-wqmLmqTd749), convert it to an mmdet 3 state dict for {config} "
+    "and set detectors.{detector}.checkpoint to that file."
+)
+
+
+def import_checkpoint(
+    config: Path | str, checkpoint: Path | str, out: Path | str, detector: str
+) -> dict[str, Any]:
+    """Load an mmdet 3 state dict (optionally under ``state_dict``) into the config's detector,
+    strictly, and save it as :func:`save_detector` does; a clear error if it is missing."""
+    how = PEDESTRON_HOWTO.format(detector=detector, config=config)
+    if not checkpoint or not Path(checkpoint).is_file():
+        raise FileNotFoundError(f"detector checkpoint not found: {str(checkpoint)!r}. {how}")
+    cfg = load_config(config)
+    model = build_detector(cfg)
+    blob = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    state = blob.get("state_dict", blob)
+    model.load_state_dict(state, strict=True)
+    save_detector(out, model, cfg, detector=detector, source=str(checkpoint))
+    return {"detector": detector, "checkpoint": str(checkpoint), "tensors": len(state)}

@@ -15,15 +15,24 @@ model = dict(
                 num_modules=1, num_branches=1, block="BASIC", num_blocks=(1,), num_channels=(16,)
             ),
             stage2=dict(
-                num_modules=1, num_branches=2, block="BASIC", num_blocks=(1, 1),
+                num_modules=1,
+                num_branches=2,
+                block="BASIC",
+                num_blocks=(1, 1),
                 num_channels=(8, 16),
             ),
             stage3=dict(
-                num_modules=1, num_branches=3, block="BASIC", num_blocks=(1, 1, 1),
+                num_modules=1,
+                num_branches=3,
+                block="BASIC",
+                num_blocks=(1, 1, 1),
                 num_channels=(8, 16, 32),
             ),
             stage4=dict(
-                num_modules=1, num_branches=4, block="BASIC", num_blocks=(1, 1, 1, 1),
+                num_modules=1,
+                num_branches=4,
+                block="BASIC",
+                num_blocks=(1, 1, 1, 1),
                 num_channels=(8, 16, 32, 64),
             ),
         )
