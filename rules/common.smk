@@ -142,10 +142,17 @@ def manual_datasets_needed():
     ):
         splits = {"val", config["table_s1"]["rank_split"]}
         folders = [
-            f"{d}/{s}" for d in ("leftImg8bit", "gtBboxCityPersons") for s in sorted(splits)
+            f"{d}/{s}"
+            for d in ("leftImg8bit", "gtBboxCityPersons")
+            for s in sorted(splits)
         ]
         needed.append(
-            ("CityPersons", config["datasets"]["citypersons"].get("path", ""), folders, CITYPERSONS_HOWTO)
+            (
+                "CityPersons",
+                config["datasets"]["citypersons"].get("path", ""),
+                folders,
+                CITYPERSONS_HOWTO,
+            )
         )
     return needed
 
