@@ -4,16 +4,6 @@
 _cp = config["datasets"]["citypersons"]
 
 
-def citypersons_root():
-    """The CityPersons tree: generated under DATA, or the manual copy named in config."""
-    return f"{DATA}/citypersons" if _cp["source"] == "generate" else _cp.get("path", "")
-
-
-def citypersons_input():
-    """The CityPersons tree as an input of rules: built by the DAG unless it is a manual copy."""
-    return citypersons_root() if _cp["source"] == "generate" else []
-
-
 if _cp["source"] == "generate":
 
     rule generate_citypersons:

@@ -92,6 +92,23 @@ CITYSCAPES_HOWTO = (
 )
 
 
+def citypersons_root():
+    """The CityPersons tree: generated under DATA, or the manual copy named in config."""
+    cfg = config["datasets"]["citypersons"]
+    return f"{DATA}/citypersons" if cfg["source"] == "generate" else cfg.get("path", "")
+
+
+def citypersons_input():
+    """The CityPersons tree as an input of rules: built by the DAG unless it is a manual copy."""
+    generated = config["datasets"]["citypersons"]["source"] == "generate"
+    return citypersons_root() if generated else []
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly ``names`` (none: matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
 # Rules that read the CityPersons tree (Table S1).
 CITYPERSONS_RULES = {"citypersons_coco", "train_detector", "det_rank", "det_attack"}
 CITYPERSONS_HOWTO = (

@@ -8,10 +8,6 @@ _TRAINED = [d for d in _ts1["detectors"] if _dets[d]["source"] == "train"]
 _IMPORTED = [d for d in _ts1["detectors"] if _dets[d]["source"] == "checkpoint"]
 
 
-def _one_of(names):
-    return "|".join(names) or "(?!)"  # (?!) matches nothing
-
-
 rule train_detector:
     input:
         data=citypersons_input(),
@@ -24,7 +20,7 @@ rule train_detector:
     benchmark:
         f"{BENCH}/detectors/{{detector}}.tsv"
     wildcard_constraints:
-        detector=_one_of(_TRAINED),
+        detector=one_of(_TRAINED),
     conda:
         "../envs/chanpos.yaml"
     resources:
@@ -45,7 +41,7 @@ rule import_detector:
     benchmark:
         f"{BENCH}/detectors/{{detector}}.tsv"
     wildcard_constraints:
-        detector=_one_of(_IMPORTED),
+        detector=one_of(_IMPORTED),
     conda:
         "../envs/chanpos.yaml"
     params:
