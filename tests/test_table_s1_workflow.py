@@ -66,3 +66,54 @@ def test_missing_citypersons_stops_at_once_with_instructions(tmp_path):
     assert "CityPersons not found" in text and "nowhere" in text
     assert "gtBbox_cityPersons_trainval.zip" in text
     assert not (tmp_path / "results").exists()
+
+
+def test_missing_detector_checkpoint_says_where_to_get_it(tmp_path):
+    missing = tmp_path / "nowhere.pth"
+    cfg = {"detectors": {"faster_rcnn": {"checkpoint": str(missing)}}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    configs = (REPO / "config.paper.yaml", tmp_path / "c.yaml")
+    target = "results/paper/detectors/faster_rcnn.pt"
+    result = snakemake(tmp_path, "--cores", "1", target, configs=configs)
+    assert result.returncode != 0
+    log = (tmp_path / "logs/paper/detectors/faster_rcnn.log").read_text()
+    assert "detector checkpoint not found" in log and str(missing) in log
+    assert "Pedestron" in log and "detectors.faster_rcnn.checkpoint" in log
+    assert not (tmp_path / target).exists()
+
+
+# ---------------------------------------------------------------- the mini preset's effect
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    """The mini preset's Table S1, built once from an empty directory (training included)."""
+    workdir = tmp_path_factory.mktemp("table_s1_mini")
+    result = snakemake(workdir, "--cores", "2", "table_s1", timeout=1800)
+    assert result.returncode == 0, output(result)[-4000:]
+    return pd.read_csv(workdir / "results/mini/tables/table_s1.csv")
+
+
+def _rises(long, detector):
+    d = long[(long.detector == detector) & (long.setup == "all")]
+    base = d[d.variant == "baseline"].mr.iloc[0]
+    return base, d[d.variant == "targeted"].mr.iloc[0] - base, (d[d.variant == "random"].mr - base)
+
+
+def test_mini_detectors_detect_and_faster_rcnn_targeted_costs_more_than_random(mini):
+    assert len(MINI["table_s1"]["seeds"]) >= 3
+    for detector in MINI["table_s1"]["detectors"]:
+        base = mini[(mini.detector == detector) & (mini.variant == "baseline")]
+        assert (base.mr < 0.9).all(), base  # the trained detectors work before zeroing
+    _, targeted, random = _rises(mini, "faster_rcnn")
+    assert targeted > random.max(), (targeted, random.tolist())
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured: zeroing the top-12 Eq. 2 channels of the mini Cascade R-CNN raised MR^-2 "
+    "(All) by +12.1 points, random 12 channels by +8.1 to +14.2 over 5 seeds (2026-11-26)",
+)
+def test_mini_cascade_rcnn_targeted_costs_more_than_random(mini):
+    _, targeted, random = _rises(mini, "cascade_rcnn")
+    assert targeted > random.max(), (targeted, random.tolist())
