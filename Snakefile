@@ -19,6 +19,8 @@ include: "rules/fig_s1.smk"
 include: "rules/shift.smk"
 include: "rules/cityscapes.smk"
 include: "rules/seg_attack.smk"
+include: "rules/citypersons.smk"
+include: "rules/table_s1.smk"
 include: "rules/claims.smk"
 
 
@@ -37,3 +39,4 @@ rule all:
         rules.fig_seg_attack.input,
         rules.fig_s3.input,
         rules.fig_s4.input,
+        rules.table_s1.input,

@@ -6,7 +6,7 @@ against this interface; each model family provides ``encode`` and ``head``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import torch
@@ -25,8 +25,14 @@ class LatentSplit(Protocol):
         """Map the latent ``z`` to the model's output."""
 
 
-def gap(z: Tensor) -> Tensor:
-    """Global average pooling over the spatial dimensions: (B, C, H, W) -> (B, C)."""
+def gap(z: Tensor | Sequence[Tensor]) -> Tensor:
+    """Global average pooling over the spatial dimensions: (B, C, H, W) -> (B, C).
+
+    A multi-level latent (a sequence of maps with the same channels, e.g. a detector neck's
+    pyramid levels) gives the mean of its levels' GAPs, each level weighted equally.
+    """
+    if isinstance(z, (tuple, list)):
+        return torch.stack([gap(level) for level in z]).mean(0)
     return z.mean(dim=(-2, -1))
 
 

@@ -92,6 +92,33 @@ CITYSCAPES_HOWTO = (
 )
 
 
+def citypersons_root():
+    """The CityPersons tree: generated under DATA, or the manual copy named in config."""
+    cfg = config["datasets"]["citypersons"]
+    return f"{DATA}/citypersons" if cfg["source"] == "generate" else cfg.get("path", "")
+
+
+def citypersons_input():
+    """The CityPersons tree as an input of rules: built by the DAG unless it is a manual copy."""
+    generated = config["datasets"]["citypersons"]["source"] == "generate"
+    return citypersons_root() if generated else []
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly ``names`` (none: matches nothing)."""
+    return "|".join(names) or "(?!)"
+
+
+# Rules that read the CityPersons tree (Table S1).
+CITYPERSONS_RULES = {"citypersons_coco", "train_detector", "det_rank", "det_attack"}
+CITYPERSONS_HOWTO = (
+    "CityPersons needs a Cityscapes login: register at https://www.cityscapes-dataset.com, "
+    "download leftImg8bit_trainvaltest.zip and gtBbox_cityPersons_trainval.zip, unzip both into "
+    "<path> (so that <path>/leftImg8bit/val and <path>/gtBboxCityPersons/val exist) and set "
+    "datasets.citypersons.path to <path>."
+)
+
+
 IMAGENET_RULES = set()  # rules that read the ImageNet tree; rules/*.smk add theirs
 
 
@@ -127,6 +154,23 @@ def manual_datasets_needed():
             f"{d}/{s}" for d in ("leftImg8bit", "gtFine") for s in sorted(splits)
         ]
         needed.append(("Cityscapes", cityscapes_root(), folders, CITYSCAPES_HOWTO))
+    if config["datasets"]["citypersons"]["source"] == "manual" and (
+        CITYPERSONS_RULES & dag_rules()
+    ):
+        splits = {"val", config["table_s1"]["rank_split"]}
+        folders = [
+            f"{d}/{s}"
+            for d in ("leftImg8bit", "gtBboxCityPersons")
+            for s in sorted(splits)
+        ]
+        needed.append(
+            (
+                "CityPersons",
+                config["datasets"]["citypersons"].get("path", ""),
+                folders,
+                CITYPERSONS_HOWTO,
+            )
+        )
     return needed
 
 

@@ -156,7 +156,7 @@ def _smooth_noise(rng: np.random.Generator, h: int, w: int, amplitude: float) ->
 
 
 def render_street(
-    rng: np.random.Generator, height: int, width: int
+    rng: np.random.Generator, height: int, width: int, people: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """One street scene: image (H x W x 3 uint8) and Cityscapes label ids (H x W uint8).
 
@@ -168,6 +168,7 @@ def render_street(
     right sidewalk, parked cars and more people and buildings sit on the right, the far left
     sidewalk only shows above the bottom rows. Road and sidewalk share one grey surface,
     vegetation and terrain one green: which is which follows from where a pixel lies.
+    ``people=False`` leaves the people out (a background for :mod:`chanpos.data.citypersons`).
     """
     y = (np.arange(height)[:, None] + 0.5) / height
     x = (np.arange(width)[None, :] + 0.5) / width
@@ -262,7 +263,7 @@ def render_street(
     # People: more, and nearer, on the right sidewalk.
     near_people = rng.uniform(horizon + 0.06, 0.95, rng.choice(4, p=[0.3, 0.3, 0.25, 0.15]))
     far_people = rng.uniform(horizon + 0.04, 0.7, rng.choice(3, p=[0.6, 0.3, 0.1]))
-    people = [(f, 1) for f in near_people] + [(f, -1) for f in far_people]
+    people = [(f, 1) for f in near_people] + [(f, -1) for f in far_people] if people else []
     for foot, side in sorted(people):  # far first; legs apart, a shirt (striped or plain), a head
         h = (foot - horizon) * rng.uniform(0.9, 1.3)
         xc, rx = x_at(on_walk(side), foot), 0.16 * h / aspect
