@@ -128,3 +128,16 @@ def test_a_neck_hook_reaches_the_head(mini):
             after = mini._forward(x)
             handle.remove()
             assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True)) is same
+
+
+def test_mmengine_test_step_returns_rescaled_instances(mini):
+    """The path mmdet's test loop takes: data preprocessor, predict(rescale=True)."""
+    mini.eval()
+    mini.bbox_head.test_cfg["score_thr"] = 0.0
+    sample = _sample()
+    sample.set_metainfo(dict(ori_shape=(64, 128), scale_factor=(2.0, 2.0)))
+    image = torch.randint(0, 256, (3, 128, 256), dtype=torch.uint8)
+    (out,) = mini.test_step(dict(inputs=[image], data_samples=[sample]))
+    pred = out.pred_instances
+    assert len(pred) > 0 and pred.labels.eq(0).all()
+    assert pred.bboxes[:, 2].max() <= 128 and pred.bboxes[:, 3].max() <= 64
