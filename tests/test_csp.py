@@ -141,3 +141,14 @@ def test_mmengine_test_step_returns_rescaled_instances(mini):
     pred = out.pred_instances
     assert len(pred) > 0 and pred.labels.eq(0).all()
     assert pred.bboxes[:, 2].max() <= 128 and pred.bboxes[:, 3].max() <= 64
+
+
+def test_no_boxes_and_no_detections_are_fine(mini):
+    empty = _sample(GT.new_zeros(0, 4))
+    losses = mini.loss(_image(), [empty])
+    assert all(torch.isfinite(v) for v in losses.values()) and losses["loss_scale"] == 0
+    mini.eval()
+    mini.bbox_head.test_cfg["score_thr"] = 1.0
+    with torch.no_grad():
+        pred = mini.predict(_image(), [empty])[0].pred_instances
+    assert pred.bboxes.shape == (0, 4) and len(pred.scores) == 0
