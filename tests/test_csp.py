@@ -60,13 +60,24 @@ def mini():
     return model
 
 
-@pytest.mark.parametrize(("name", "channels"), [("csp_r50.py", 768), ("csp_mini.py", 192)])
-def test_config_builds_and_neck_is_one_map_at_stride_4(name, channels):
-    model = build_detector(load_config(CONFIGS / name, NO_PRETRAINED)).eval()
+PAPER_HEAD = {  # the paper's head: one shared 3x3 conv + BN, then 1x1 predictors
+    "model.bbox_head.shared_conv": True,
+    "model.bbox_head.pred_kernel_size": 1,
+    "model.bbox_head.norm_cfg": dict(_delete_=True, type="BN"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "channels", "overrides"),
+    [("csp_r50.py", 768, {}), ("csp_mini.py", 192, {}), ("csp_mini.py", 192, PAPER_HEAD)],
+)
+def test_config_builds_and_neck_is_one_map_at_stride_4(name, channels, overrides):
+    model = build_detector(load_config(CONFIGS / name, NO_PRETRAINED | overrides)).eval()
     with torch.no_grad():
         z = model.extract_feat(torch.randn(1, 3, 128, 256))
         center, scale, offset = model.bbox_head(z)
     assert z.shape == (1, channels, 32, 64)
+    assert len(model.bbox_head.convs) == (1 if overrides else 3)
     assert center.shape == scale.shape == (1, 1, 32, 64) and offset.shape == (1, 2, 32, 64)
 
 
