@@ -34,14 +34,18 @@ def _scope() -> None:
     init_default_scope("mmdet")
 
 
-def load_config(source: Path | str | Mapping[str, Any]) -> Any:
-    """An mmengine ``Config`` from a file (``mmdet::`` bases resolved) or its saved text dict."""
+def load_config(
+    source: Path | str | Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> Any:
+    """An mmengine ``Config`` from a file (``mmdet::`` bases resolved) or its saved text dict,
+    with ``overrides`` merged in (mmengine's dotted keys, e.g. ``model.backbone.init_cfg``)."""
     from mmengine.config import Config
 
     _scope()
-    if isinstance(source, Mapping):
-        return Config(dict(source))
-    return Config.fromfile(str(source))
+    cfg = Config(dict(source)) if isinstance(source, Mapping) else Config.fromfile(str(source))
+    if overrides:
+        cfg.merge_from_dict(dict(overrides))
+    return cfg
 
 
 def build_detector(cfg: Any) -> nn.Module:

@@ -2,6 +2,8 @@
 
 Inherits mmdet's shipped HRNet Faster R-CNN; one class (pedestrian), no ImageNet download
 (weights come from the converted Pedestron checkpoint), BatchNorm trained as in Pedestron.
+Pedestron's released head has 81 COCO classes: chanpos.detect.convert keeps the person row
+(``keep_classes``).
 """
 
 _base_ = "mmdet::hrnet/faster-rcnn_hrnetv2p-w32-1x_coco.py"
