@@ -379,9 +379,9 @@ def fig_s2_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
 
 
 SIDE_NOTE = (
-    "A ranking is one deterministic run (no seeds): a side claim compares the ranking's "
-    "left-right asymmetry of the relative drop with the asymmetry of N random channels, whose "
-    "seeds give the interval; a ranking claim compares its mIoU with the random seeds'."
+    "A ranking is one deterministic run (no seeds): a targeting claim compares its value with "
+    "those of N random channels, whose seeds give the interval; a side claim compares the "
+    "ranking's left-right asymmetry of the relative drop with that of the random channels."
 )
 
 
@@ -448,12 +448,41 @@ def seg_attack_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
     return claims
 
 
+def table_s1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
+    """Supplement S4, Table S1, per detector: zeroing the top-N Eq. 2 neck channels raises
+    MR^-2 (All) more than N random channels."""
+    from chanpos.detect.attack import PAPER, table_s1_notes
+
+    notes = (*table_s1_notes(config), SIDE_NOTE, BOOTSTRAP_NOTE)
+    claims = []
+    for detector in dict.fromkeys(table["detector"]):
+        rows = table[(table.detector == detector) & (table.setup == "all")]
+        targeted = rows.loc[rows.variant == "targeted", "mr"].to_numpy(dtype=float)
+        paper = f"{PAPER[(detector, 'targeted')][3]} vs {PAPER[(detector, 'random')][3]}"
+        claims.append(
+            Claim(
+                f"TS1-{detector}",
+                "Supp. S4, Table S1",
+                f"Zeroing the top-N position channels raises MR^-2 (All) of {detector} more "
+                "than N random channels",
+                "table_s1",
+                constant("MR^-2 All, top N", float(targeted[0])),
+                group("MR^-2 All, N random", detector=detector, variant="random", setup="all"),
+                paper=f"{paper} [Table S1]",
+                assumptions=notes,
+                value="mr",
+            )
+        )
+    return claims
+
+
 CATALOGUE: dict[str, Callable[[pd.DataFrame, dict], list[Claim]]] = {
     "table1": table1_claims,
     "fig_s1": fig_s1_claims,
     "table2": table2_claims,
     "fig_s2": fig_s2_claims,
     "seg_attack": seg_attack_claims,
+    "table_s1": table_s1_claims,
 }
 
 
@@ -506,7 +535,8 @@ def claims_summary(claims: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         }
     )
     notes = [
-        "Values in % (accuracy, consistency, mIoU; for the side claims, relative mIoU drops); "
+        "Values in % (accuracy, consistency, mIoU, MR^-2; for the side claims, relative mIoU "
+        "drops); "
         "'interval': the difference's "
         f"{claims['confidence'].iloc[0]:.0%} percentile bootstrap interval over seeds, in "
         "points.",

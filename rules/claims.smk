@@ -15,6 +15,8 @@ rule make_claims:
         fig_s2_runs=rules.make_fig_s2.input,
         seg_attack=rules.seg_attack.output.csv,
         seg_attack_runs=rules.seg_attack.output.summary,
+        table_s1=rules.make_table_s1.output.csv,
+        table_s1_runs=rules.make_table_s1.input.runs,
     output:
         csv=f"{RESULTS}/claims.csv",
         md=f"{RESULTS}/claims.md",

@@ -109,6 +109,13 @@ rule make_table_s1:
         csv=f"{RESULTS}/tables/table_s1.csv",
         md=f"{RESULTS}/tables/table_s1.md",
         tex=f"{RESULTS}/tables/table_s1.tex",
+        html=report(
+            f"{RESULTS}/tables/table_s1.html",
+            caption="../report/table_s1.rst",
+            category="Supp. S4: pedestrian detectors",
+            subcategory="Table S1",
+            labels={"artefact": "Table S1", "content": "table, notes, provenance"},
+        ),
     log:
         f"{LOGS}/tables/table_s1.log",
     benchmark:

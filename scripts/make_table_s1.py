@@ -39,4 +39,4 @@ with job(snakemake):
     )
     caption = "Table S1: zeroing position-encoding neck channels of pedestrian detectors"
     stem = Path(snakemake.output.csv).with_suffix("")
-    write_table(long, wide_table(long), stem, caption, notes, formats=("csv", "md", "tex"))
+    write_table(long, wide_table(long), stem, caption, notes)

@@ -325,3 +325,19 @@ def test_seg_attack_claims_compare_rankings_with_random_draws(tmp_path):
     assert claims.loc["SA-right-n8", "verdict"] == INCONCLUSIVE  # 0 asymmetry, random's is 0 too
     assert "beyond 8 random channels" in claims.loc["SA-left-n8", "statement"]
     assert "no seeds" in claims.loc["SA-left-n8", "assumptions"]
+
+
+def test_table_s1_claims_compare_targeted_zeroing_with_random_draws(tmp_path):
+    rows = []
+    for detector, targeted in (("faster_rcnn", 0.60), ("csp", 0.45)):
+        rows.append({"detector": detector, "variant": "baseline", "seed": None, "mr": 0.40})
+        rows.append({"detector": detector, "variant": "targeted", "seed": None, "mr": targeted})
+        for seed, mr in enumerate([0.48, 0.50, 0.52]):
+            rows.append({"detector": detector, "variant": "random", "seed": seed, "mr": mr})
+    rows = [{**r, "setup": s} for r in rows for s in ("reasonable", "all")]
+    pd.DataFrame(rows).to_csv(tmp_path / "table_s1.csv", index=False)
+    claims = paper_claims({"table_s1": pd.read_csv(tmp_path / "table_s1.csv")}, CONFIG)
+    claims = claims.set_index("id")
+    assert claims.loc["TS1-faster_rcnn", "verdict"] == HOLDS  # 0.60 above every random draw
+    assert claims.loc["TS1-csp", "verdict"] == FAILS  # 0.45 below them
+    assert claims.loc["TS1-faster_rcnn", "paper"] == "34.36 vs 31.92 [Table S1]"

@@ -14,8 +14,8 @@ from mmdet.structures.bbox import bbox_overlaps  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
 from chanpos.channels import zero_channels  # noqa: E402
-from chanpos.detect.mmdet_models import build_detector, load_config  # noqa: E402
 from chanpos.detect.csp import csp_decode, csp_targets  # noqa: E402
+from chanpos.detect.mmdet_models import build_detector, load_config  # noqa: E402
 from tests.workflow import REPO  # noqa: E402
 
 CONFIGS = REPO / "configs" / "mmdet"

@@ -21,8 +21,8 @@ pytest.importorskip("mmdet")
 
 from mmdet.structures import DetDataSample  # noqa: E402
 
-from chanpos.detect.mmdet_models import build_detector, load_config  # noqa: E402
 from chanpos.detect.convert import ConversionError, convert_file  # noqa: E402
+from chanpos.detect.mmdet_models import build_detector, load_config  # noqa: E402
 from chanpos.download import ChecksumError  # noqa: E402
 from tests.workflow import REPO  # noqa: E402
 

@@ -81,6 +81,15 @@ def test_readme_claims_table_lists_every_catalogued_claim_with_a_verdict():
             [{"model": m, "shift": s} for m in sh["models"] for s in sh["eval"]["shifts"]]
         ),
         "seg_attack": pd.DataFrame(seg),
+        "table_s1": pd.DataFrame(
+            [
+                {"detector": d, "variant": v, "seed": seed, "setup": "all", "mr": 0.5}
+                for d in config["table_s1"]["detectors"]
+                for v, seeds in [("baseline", [None]), ("targeted", [None])]
+                + [("random", config["table_s1"]["seeds"])]
+                for seed in seeds
+            ]
+        ),
     }
     expected = [c.id for name, build in CATALOGUE.items() for c in build(tables[name], config)]
     _, _, claims_md = _readme_claims().spliced((REPO / "README.md").read_text())

@@ -86,12 +86,9 @@ def test_missing_detector_checkpoint_says_where_to_get_it(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def mini(tmp_path_factory):
-    """The mini preset's Table S1, built once from an empty directory (training included)."""
-    workdir = tmp_path_factory.mktemp("table_s1_mini")
-    result = snakemake(workdir, "--cores", "2", "table_s1", timeout=1800)
-    assert result.returncode == 0, output(result)[-4000:]
-    return pd.read_csv(workdir / "results/mini/tables/table_s1.csv")
+def mini_table(mini):
+    """Table S1 of the session's mini run (training included)."""
+    return pd.read_csv(mini / "results/mini/tables/table_s1.csv")
 
 
 def _rises(long, detector):
@@ -100,12 +97,12 @@ def _rises(long, detector):
     return base, d[d.variant == "targeted"].mr.iloc[0] - base, (d[d.variant == "random"].mr - base)
 
 
-def test_mini_detectors_detect_and_faster_rcnn_targeted_costs_more_than_random(mini):
+def test_mini_detectors_detect_and_faster_rcnn_targeted_costs_more_than_random(mini_table):
     assert len(MINI["table_s1"]["seeds"]) >= 3
     for detector in MINI["table_s1"]["detectors"]:
-        base = mini[(mini.detector == detector) & (mini.variant == "baseline")]
+        base = mini_table[(mini_table.detector == detector) & (mini_table.variant == "baseline")]
         assert (base.mr < 0.9).all(), base  # the trained detectors work before zeroing
-    _, targeted, random = _rises(mini, "faster_rcnn")
+    _, targeted, random = _rises(mini_table, "faster_rcnn")
     assert targeted > random.max(), (targeted, random.tolist())
 
 
@@ -114,6 +111,6 @@ def test_mini_detectors_detect_and_faster_rcnn_targeted_costs_more_than_random(m
     reason="measured: zeroing the top-12 Eq. 2 channels of the mini Cascade R-CNN raised MR^-2 "
     "(All) by +12.1 points, random 12 channels by +8.1 to +14.2 over 5 seeds (2026-11-26)",
 )
-def test_mini_cascade_rcnn_targeted_costs_more_than_random(mini):
-    _, targeted, random = _rises(mini, "cascade_rcnn")
+def test_mini_cascade_rcnn_targeted_costs_more_than_random(mini_table):
+    _, targeted, random = _rises(mini_table, "cascade_rcnn")
     assert targeted > random.max(), (targeted, random.tolist())

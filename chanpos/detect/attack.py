@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -169,6 +170,32 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
                 row[f"{name} (paper)"] = PAPER[(detector, variant)][k]
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def table_s1_notes(config: Mapping[str, Any]) -> list[str]:
+    """The detectors and the protocol Table S1's numbers depend on, one sentence each."""
+    data = config["datasets"]["citypersons"]["source"]
+    data = "generated CityPersons-format" if data == "generate" else "CityPersons"
+    notes = []
+    for name in config["table_s1"]["detectors"]:
+        det = config["detectors"][name]
+        if det["source"] == "train":
+            tr = det["train"]
+            origin = (
+                f"trained here for {tr['iters']} SGD steps of {tr['batch_size']} {data} train "
+                "images"
+            )
+        else:
+            origin = (
+                f"Pedestron's CityPersons checkpoint ({Path(det['checkpoint']).name}), converted"
+            )
+        notes.append(f"{name}: {det['config']}, {origin}; {det['n']} neck channels zeroed.")
+    split = config["table_s1"]["rank_split"]
+    return [
+        *notes,
+        f"Eq. 2 ranking on the {data} {split} split; MR^-2 on the {data} val split.",
+        LEVEL_ASSUMPTION.format(levels="all", channels="its", split=split),
+    ]
 
 
 def targeted_vs_random(long: pd.DataFrame, setup: str = "all") -> dict[str, dict[str, Any]]:

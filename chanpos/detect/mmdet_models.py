@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -175,25 +176,35 @@ def predict_from_features(
 
 
 PEDESTRON_HOWTO = (
-    "Get the Pedestron CityPersons checkpoint for {detector} (links in the README of "
+    "Get Pedestron's CityPersons checkpoint for {detector} (links in the README of "
     "https://github.com/hasanirtiza/Pedestron; Table S1's Faster R-CNN HRNet is the Google-Drive "
-    "file 1aanqAEFBc_KGU8oCFCji-wqmLmqTd749), convert it to an mmdet 3 state dict for {config} "
-    "and set detectors.{detector}.checkpoint to that file."
+    "file 1aanqAEFBc_KGU8oCFCji-wqmLmqTd749), expected sha256 {sha256}, and set "
+    "detectors.{detector}.checkpoint to its path; the workflow converts it to mmdet 3 itself."
 )
 
 
-def import_checkpoint(
-    config: Path | str, checkpoint: Path | str, out: Path | str, detector: str
+def import_pedestron(
+    config: Path | str, source: Mapping[str, Any], out: Path | str, detector: str
 ) -> dict[str, Any]:
-    """Load an mmdet 3 state dict (optionally under ``state_dict``) into the config's detector,
-    strictly, and save it as :func:`save_detector` does; a clear error if it is missing."""
-    how = PEDESTRON_HOWTO.format(detector=detector, config=config)
-    if not checkpoint or not Path(checkpoint).is_file():
-        raise FileNotFoundError(f"detector checkpoint not found: {str(checkpoint)!r}. {how}")
+    """Convert Pedestron's mmdet 1.x checkpoint ``source["checkpoint"]`` (pinned by
+    ``source["sha256"]``) to the config's detector, load it strictly and save it as
+    :func:`save_detector` does. A missing file or an unpinned hash is a clear error."""
+    from chanpos.detect.convert import convert_file
+
+    path, sha256 = source.get("checkpoint") or "", source.get("sha256")
+    how = PEDESTRON_HOWTO.format(detector=detector, sha256=sha256 or "(not pinned)")
+    if not path or not Path(path).is_file():
+        raise FileNotFoundError(f"detector checkpoint not found: {str(path)!r}. {how}")
+    if not sha256:
+        raise ValueError(f"detectors.{detector}.sha256 is not set: pin the file's hash. {how}")
     cfg = load_config(config)
     model = build_detector(cfg)
-    blob = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    state = blob.get("state_dict", blob)
-    model.load_state_dict(state, strict=True)
-    save_detector(out, model, cfg, detector=detector, source=str(checkpoint))
-    return {"detector": detector, "checkpoint": str(checkpoint), "tensors": len(state)}
+    with tempfile.TemporaryDirectory() as tmp:
+        converted = Path(tmp) / "converted.pth"
+        convert_file(
+            path, converted, sha256, source.get("arch", detector), source.get("keep_classes")
+        )
+        blob = torch.load(converted, map_location="cpu", weights_only=True)
+    model.load_state_dict(blob["state_dict"], strict=True)
+    save_detector(out, model, cfg, detector=detector, source=str(path), sha256=sha256)
+    return {"detector": detector, "checkpoint": str(path), "sha256": sha256, **blob["meta"]}
