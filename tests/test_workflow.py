@@ -271,7 +271,7 @@ def test_paper_preset_through_the_slurm_profile_requests_gpus(tmp_path):
 
 def test_mini_claims_decide_every_experiment(mini):
     claims = pd.read_csv(mini / "results/mini/claims.csv")
-    assert set(claims.source) == {"table1", "fig_s1", "table2", "fig_s2", "seg_attack"}
+    assert set(claims.source) == {"table1", "fig_s1", "table2", "fig_s2", "seg_attack", "table_s1"}
     assert set(claims.verdict) <= {HOLDS, FAILS, INCONCLUSIVE}
     assert claims.assumptions.notna().all()
     for name in ("claims.md", "claims.html"):
