@@ -175,7 +175,7 @@ def test_mini_targeted_overall_channels_cost_more_than_random_ones(mini):
     targeted = whole[whole.ranking == "overall"].set_index("n").miou
     random = whole[whole.ranking == "random"].groupby("n").miou.mean()
     assert targeted[0] > 0.5, targeted  # the segmenter works before any channel is zeroed
-    for n in MINI_CFG["n"]:
+    for n in [n for n in MINI_CFG["n"] if n > 0]:
         assert targeted[n] < random[n], (n, targeted[n], random[n])
 
 

@@ -76,10 +76,16 @@ def tiny(tmp_path_factory):
 def test_claims_are_decided_from_the_result_tables(tiny):
     claims = pd.read_csv(tiny / "results/tiny/claims.csv")
     config = yaml.safe_load(TINY.read_text())
-    sources = {
-        "table1": pd.read_csv(tiny / "results/tiny/tables/table1.csv"),
-        "fig_s1": pd.read_csv(tiny / "results/tiny/figures/fig_s1.csv"),
+    files = {
+        "table1": "tables/table1.csv",
+        "fig_s1": "figures/fig_s1.csv",
+        "table2": "tables/table2.csv",
+        "fig_s2": "figures/fig_s2.csv",
+        "seg_attack": "tables/seg_attack.csv",
+        "table_s1": "tables/table_s1.csv",
     }
+    assert set(files) == set(CATALOGUE)
+    sources = {name: pd.read_csv(tiny / "results/tiny" / path) for name, path in files.items()}
     base = yaml.safe_load((REPO / "config.yaml").read_text())  # claim ids depend on data only
     ids = [c.id for name, build in CATALOGUE.items() for c in build(sources[name], base)]
     assert list(claims["id"]) == ids
@@ -113,9 +119,14 @@ def test_report_shows_every_artefact_with_its_caption_and_provenance(tiny):
             for f in ("table1.html", "fig_s1.html", "claims.html")
         }
         assert {"fig_s1.pdf", "fig_s1.png"} <= set(files)
+        sec4 = {"table2.html", "fig_s2.pdf", "fig_seg_attack.pdf", "fig_s3.html", "fig_s4.png"}
+        assert sec4 | {"table_s1.html"} <= set(files)
     for category in (
         "Sec. 3: position is encoded channel-wise",
         "Supplement S1: location from frozen encoders",
+        "Sec. 4.1: AugShift and shift consistency",
+        "Sec. 4.2: position-specific channels",
+        "Supp. S4: pedestrian detectors",
         "Claims: what reproduces",
     ):
         assert category in html
