@@ -203,3 +203,38 @@ def test_published_weights_load_and_their_sha256_is_checked(tmp_path, filter_siz
         assert torch.equal(model.backbone.conv1.weight, net.conv1.weight)
     with pytest.raises(ChecksumError, match="w.pth"):
         import_published(path, "0" * 8, "resnet10", filter_size)
+
+
+@pytest.mark.parametrize("arch", ["resnet10", "resnet50"])
+@pytest.mark.parametrize("filter_size", [1, 2])
+def test_a_narrower_resnet_is_the_library_network_at_other_widths(arch, filter_size):
+    library = build_resnet(arch, filter_size, num_classes=3)
+    wide = build_resnet(arch, filter_size, num_classes=3, width=64)
+    narrow = build_resnet(arch, filter_size, num_classes=3, width=16)
+    rebuilt = ShiftResNet(arch, filter_size, num_classes=3, width=16).backbone  # same builder
+    # The builder at the libraries' width reproduces their module tree and computation ...
+    scaled_64 = type(narrow)  # the scaled class, built at width 64 by hand
+    scaled = scaled_64(
+        "torchvision" if filter_size == 1 else "antialiased_cnns",
+        type(library.layer1[0]),
+        [len(stage) for stage in (library.layer1, library.layer2, library.layer3, library.layer4)],
+        3,
+        64,
+        filter_size,
+    )
+    names = [(n, type(m).__name__) for n, m in library.named_modules()][1:]
+    assert [(n, type(m).__name__) for n, m in scaled.named_modules()][1:] == names
+    scaled.load_state_dict(library.state_dict())
+    x = torch.randn(2, 3, 40, 40)
+    with torch.no_grad():
+        assert torch.allclose(scaled.eval()(x), library.eval()(x), atol=1e-6)
+    # ... and width scales every stage, the BlurPool layers included.
+    assert type(wide) is type(library)
+    assert narrow.layer4[-1].conv1.in_channels * 64 == library.layer4[-1].conv1.in_channels * 16
+    assert narrow.fc.in_features * 4 == library.fc.in_features
+    blurs = [m.channels for m in narrow.modules() if type(m).__name__ == "BlurPool"]
+    assert (len(blurs) > 0) == (filter_size > 1)
+    assert set(blurs) <= {16 * 2**i * k for i in range(4) for k in (1, 4)}
+    assert rebuilt.fc.in_features == narrow.fc.in_features
+    with pytest.raises(ValueError, match="width"):
+        build_resnet(arch, filter_size, width=0)

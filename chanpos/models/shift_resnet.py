@@ -5,6 +5,9 @@ layer4, ``head`` = fc on the global average pool. ``filter_size`` 1 builds torch
 2 or more builds Zhang (2019)'s BlurPool ResNet from the ``antialiased_cnns`` package (``lpf2`` =
 BlurPool-k2). The networks keep their library's parameter names under ``backbone.``, so the
 published torchvision and antialiased-cnns state dicts load as they are.
+
+``width`` scales the stage widths (64, 128, 256, 512 at the libraries' 64) for the mini preset;
+a narrower network is assembled from the same library's stem, blocks and ``_make_layer``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+from functools import partial
 from pathlib import Path
 
 import antialiased_cnns.resnet as aa
@@ -31,25 +35,81 @@ LAYERS = {
 }
 
 
-def build_resnet(arch: str, filter_size: int = 1, num_classes: int = 1000) -> nn.Module:
-    """torchvision's ResNet (``filter_size`` 1) or antialiased-cnns' BlurPool ResNet (>= 2)."""
+def build_resnet(
+    arch: str, filter_size: int = 1, num_classes: int = 1000, width: int = 64
+) -> nn.Module:
+    """torchvision's ResNet (``filter_size`` 1) or antialiased-cnns' BlurPool ResNet (>= 2),
+    with stage widths ``width * (1, 2, 4, 8)``."""
     if arch not in LAYERS:
         raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(LAYERS)}")
-    block, layers = LAYERS[arch]
-    if filter_size == 1:
-        cls = tv.BasicBlock if block == "basic" else tv.Bottleneck
-        return tv.ResNet(cls, layers, num_classes=num_classes)
-    cls = aa.BasicBlock if block == "basic" else aa.Bottleneck
-    with contextlib.redirect_stdout(io.StringIO()):  # the package prints per skipped init
-        return aa.ResNet(cls, layers, num_classes=num_classes, filter_size=filter_size)
+    if width < 1:
+        raise ValueError(f"width must be a positive number of channels, not {width}")
+    kind, layers = LAYERS[arch]
+    lib, name = (tv, "torchvision") if filter_size == 1 else (aa, "antialiased_cnns")
+    block = lib.BasicBlock if kind == "basic" else lib.Bottleneck
+    with contextlib.redirect_stdout(io.StringIO()):  # antialiased-cnns prints per skipped init
+        if width == 64:
+            kw = {} if filter_size == 1 else {"filter_size": filter_size}
+            return lib.ResNet(block, layers, num_classes=num_classes, **kw)
+        return _ScaledResNet(name, block, layers, num_classes, width, filter_size)
+
+
+class _ScaledResNet(nn.Module):
+    """A library ResNet (torchvision's or antialiased-cnns') at stage widths ``width * 2**i``:
+    the library's stem layout, blocks and ``_make_layer``, its initialisation, and its module
+    names (``conv1``, ``layer1.0.conv1``, ..., ``fc``)."""
+
+    def __init__(
+        self,
+        lib: str,
+        block: type[nn.Module],
+        layers: list[int],
+        num_classes: int,
+        width: int,
+        filter_size: int,
+    ) -> None:
+        super().__init__()
+        self._norm_layer, self.groups, self.base_width = nn.BatchNorm2d, 1, 64
+        self.inplanes, self.dilation = width, 1
+        self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU(inplace=True)
+        if lib == "torchvision":
+            self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+            make = partial(tv.ResNet._make_layer, self, block)
+        else:  # Zhang's pool_only stem: max-pool densely, then blur-pool with stride 2
+            self.maxpool = nn.Sequential(
+                nn.MaxPool2d(kernel_size=2, stride=1), aa.BlurPool(width, filt_size=filter_size)
+            )
+            make = partial(aa.ResNet._make_layer, self, block, filter_size=filter_size)
+        self.layer1 = make(width, layers[0])
+        self.layer2 = make(2 * width, layers[1], stride=2)
+        self.layer3 = make(4 * width, layers[2], stride=2)
+        self.layer4 = make(8 * width, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(8 * width * block.expansion, num_classes)
+        for m in self.modules():  # both libraries' init (BlurPool's filters are buffers)
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    forward = tv.ResNet._forward_impl
 
 
 class ShiftResNet(SplitClassifier):
     """An ImageNet ResNet classifier (plain or BlurPool) split at layer4."""
 
-    def __init__(self, resnet: str = "resnet50", filter_size: int = 1, num_classes: int = 1000):
+    def __init__(
+        self,
+        resnet: str = "resnet50",
+        filter_size: int = 1,
+        num_classes: int = 1000,
+        width: int = 64,
+    ) -> None:
         super().__init__()
-        self.backbone = build_resnet(resnet, filter_size, num_classes)
+        self.backbone = build_resnet(resnet, filter_size, num_classes, width)
 
 
 def import_published(
