@@ -53,7 +53,14 @@ MODELS = {
 }
 
 
-TRAIN_KEYS = ("arch", "view", "crop", "train", "augshift")  # what a resume file must agree on
+TRAIN_KEYS = (
+    "arch",
+    "width",
+    "view",
+    "crop",
+    "train",
+    "augshift",
+)  # what a resume file must agree on
 
 
 def arch_label(arch: str) -> str:
@@ -94,7 +101,9 @@ def assumptions(cfg: dict[str, Any]) -> list[str]:
         f"CenterCrop({fig_view(cfg)}) (= {c} + max shift), two {c} px windows exactly s px apart "
         "along a random axis (horizontal or vertical), the first uniform among positions where "
         f"both fit; {cfg['eval']['shift_passes']} passes.",
-        f"Trained models: {arch_label(cfg['arch'])}, SGD momentum 0.9, one-cycle lr {tr['lr']}, "
+        f"Trained models: {arch_label(cfg['arch'])} with stage widths "
+        f"{'/'.join(str(cfg['width'] * 2**i) for i in range(4))}, SGD momentum 0.9, one-cycle "
+        f"lr {tr['lr']}, "
         f"weight decay {tr['weight_decay']}, batch {tr['batch_size']}, {tr['epochs']} epochs.",
     ]
 
@@ -118,7 +127,8 @@ def _train(
         2 if spec.augshift else 1, cfg["crop"], cfg["view"], aug["crop_scheme"], tr["scale"]
     )
     data = imagefolder_dataset(Path(root), "train", crops)
-    model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes)).to(device)
+    model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes), cfg["width"])
+    model = model.to(device)
     if device.type == "cuda":
         model = model.to(memory_format=torch.channels_last)
     schedule = Schedule(
@@ -135,7 +145,7 @@ def _train(
         key=f"{name}_seed{seed}_{config_hash({k: cfg[k] for k in TRAIN_KEYS})}",
     )
     if rank == 0:
-        meta = {"resnet": cfg["arch"], "filter_size": spec.filter_size}
+        meta = {"resnet": cfg["arch"], "filter_size": spec.filter_size, "width": cfg["width"]}
         save_checkpoint(out_model, model, "shift_resnet", **meta, num_classes=len(data.classes))
         result = {"model": name, "seed": seed, "source": "trained", "train_loss": losses, **meta}
         write_result(out_metrics, result, {**prov, "world_size": world, "device": str(device)})

@@ -151,7 +151,7 @@ def main() -> None:
         model = Constant(k)
     elif args.model == "untrained":
         seed_everything(args.seed)
-        model = ShiftResNet(cfg["arch"], 1, k)
+        model = ShiftResNet(cfg["arch"], 1, k, cfg["width"])
     else:
         with tempfile.TemporaryDirectory() as tmp:
             outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "r.pt"))
