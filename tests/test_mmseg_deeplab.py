@@ -1,18 +1,21 @@
 """mmsegmentation's DeepLabV3 behind the latent split: same outputs as mmseg's own inference,
-the stored checkpoint and refused configs."""
+the stored checkpoint, refused configs and config validation."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import yaml
 from PIL import Image
 from torch import nn
 
 from chanpos.channels import zero_channels
 from chanpos.checkpoints import load_checkpoint, save_checkpoint
+from chanpos.config import ConfigError, validate_config
 from chanpos.data.cityscapes import TRAIN_CLASSES
 from chanpos.encoders import normalise
 from chanpos.models.mmseg_deeplab import (
@@ -25,6 +28,7 @@ from chanpos.models.mmseg_deeplab import (
     load_mmseg_checkpoint,
     model_config,
 )
+from tests.workflow import REPO
 
 # mmseg's R-50-D8 Cityscapes config shrunk to a ResNetV1c-18 at 1/8 width: 64 latent channels.
 SMALL = {
@@ -129,3 +133,29 @@ def test_the_published_config_is_r50_os8_on_chanpos_normalisation():
     assert "output stride 8" in text
     with pytest.raises(FileNotFoundError, match="no mmseg config 'deeplabv3/nothing.py'"):
         config_file("deeplabv3/nothing.py")
+
+
+def _mini_with(encoder: dict) -> dict:
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config = copy.deepcopy(config)
+    config["encoders"]["deeplabv3_cityscapes"] = {
+        "arch": config["encoders"]["deeplabv3_cityscapes"]["arch"],
+        **encoder,
+    }
+    return config
+
+
+def test_schema_accepts_the_mmseg_source_and_names_what_is_missing():
+    url = "https://download.openmmlab.com/x.pth"
+    ok = {"source": "mmseg", "config": EXAMPLE, "url": url, "sha256": None}
+    validate_config(_mini_with(ok), REPO / "config.schema.yaml")
+    validate_config(_mini_with({**ok, "overrides": SMALL}), REPO / "config.schema.yaml")
+    for encoder, message in [
+        ({"source": "mmseg", "url": url, "sha256": None}, "'config' is a required property"),
+        ({**ok, "config": "../../evil.py"}, "does not match"),
+        ({**ok, "sha256": "abc"}, "sha256"),
+        ({"source": "mmsegmentation"}, "choose one of ['train', 'vainf', 'mmseg']"),
+    ]:
+        with pytest.raises(ConfigError, match="encoders.deeplabv3_cityscapes") as err:
+            validate_config(_mini_with(encoder), REPO / "config.schema.yaml")
+        assert message in str(err.value), (encoder, str(err.value))
