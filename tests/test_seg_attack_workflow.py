@@ -205,7 +205,7 @@ def _paper_mmseg_alternative():
     return yaml.safe_load("\n".join(block))
 
 
-def test_paper_preset_mmseg_alternative_is_valid(tmp_path):
+def test_paper_preset_mmseg_alternative_is_valid_and_not_compared_with_the_authors(tmp_path):
     encoder = _paper_mmseg_alternative()
     assert encoder["source"] == "mmseg" and encoder["sha256"] is None
     base = REPO / "config.paper.yaml"
@@ -213,6 +213,7 @@ def test_paper_preset_mmseg_alternative_is_valid(tmp_path):
     text = output(dry)
     assert dry.returncode == 0, text
     assert "rule import_deeplabv3_cityscapes:" in text and "rule seg_rank:" in text
+    assert "reference/deeplabv3_resnet50" not in text  # another model's channel indices
     wrong = {**encoder, "config": "deeplabv3/deeplabv3_r50-d8_nothing.py"}
     result = _run_with_encoder(tmp_path, wrong, "-n", "fig_seg_attack", base=base)
     assert result.returncode != 0
