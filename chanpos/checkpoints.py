@@ -10,6 +10,7 @@ from torch import nn
 
 from chanpos.atomic import atomic_path
 from chanpos.models.deeplab import DeepLabV3
+from chanpos.models.mmseg_deeplab import MMSegDeepLabV3
 from chanpos.models.resnet import ResNetClassifier, ResNetSegmenter
 from chanpos.models.shift_resnet import ShiftResNet
 
@@ -17,6 +18,7 @@ ARCHS = {
     "resnet18_classifier": ResNetClassifier,
     "resnet18_segmenter": ResNetSegmenter,
     "deeplabv3": DeepLabV3,  # Sec. 4.2: meta = num_classes, encoders.deeplabv3_cityscapes.arch
+    "mmseg_deeplabv3": MMSegDeepLabV3,  # Sec. 4.2, source mmseg: meta = config (mmseg's model)
     "shift_resnet": ShiftResNet,  # Table 2 / Fig. S2: meta = resnet, filter_size, num_classes
 }
 

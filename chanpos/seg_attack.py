@@ -46,6 +46,7 @@ from chanpos.metrics import (
     region_confusion_matrices,
 )
 from chanpos.models.deeplab import DeepLabV3
+from chanpos.models.mmseg_deeplab import describe, model_config, output_stride
 from chanpos.plots import PALETTE
 from chanpos.tables import mean_sd
 from chanpos.train import train_epochs
@@ -68,8 +69,25 @@ def seg_attack_notes(config: dict) -> list[str]:
         if config["datasets"]["cityscapes"]["source"] == ("generate")
         else "Cityscapes"
     )
+    weights = model.get("url", "").split("/")[-1].split("?")[0]
+    network = (
+        f"DeepLabv3, ResNet Bottleneck layers {arch['layers']}, latent = {32 * arch['width']} "
+        f"channels of the last stage, output stride {arch['output_stride']}, zero padding"
+    )
     if model["source"] == "vainf":
-        origin = f"the authors' published checkpoint ({model['url'].split('/')[-1].split('?')[0]})"
+        origin = f"the authors' published checkpoint ({weights})"
+    elif model["source"] == "mmseg":
+        mmseg = model_config(model["config"], model.get("overrides"))
+        stride = output_stride(mmseg)
+        network = describe(mmseg) + (
+            f" (deviation: output stride {stride}, the paper's DeepLabv3 has 16)"
+            if stride != 16
+            else ""
+        )
+        origin = (
+            f"mmsegmentation's published checkpoint ({weights}, config {model['config']}), "
+            "not the authors' model"
+        )
     else:
         tr = model["train"]
         flips = "with" if tr["hflip"] else "without"
@@ -84,9 +102,7 @@ def seg_attack_notes(config: dict) -> list[str]:
             )
         )
     return [
-        f"DeepLabv3, ResNet Bottleneck layers {arch['layers']}, latent = {32 * arch['width']} "
-        f"channels of the last stage, output stride {arch['output_stride']}, zero padding; "
-        f"{origin}.",
+        f"{network}; {origin}.",
         f"Eq. 2 ranking on the {data} {sa['rank_split']} split: overall = mean |GAP f(x) - "
         "GAP f(hflip x)| per channel; "
         + RIGHT_ASSUMPTION.format(classes=sa["side_classes"], fraction=sa["side_fraction"]),

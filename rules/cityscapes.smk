@@ -1,9 +1,18 @@
 # Cityscapes and its DeepLabv3 segmenter (main Sec. 4.2, Figs. S3/S4): a generated tree and a
-# segmenter trained here (mini), or the real data and the authors' checkpoint (paper).
+# segmenter trained here (mini), or the real data and a published checkpoint (paper): the
+# authors' (vainf) or mmsegmentation's (mmseg).
 
 _cs = config["datasets"]["cityscapes"]
 _deeplab = config["encoders"]["deeplabv3_cityscapes"]
 CITYSCAPES_PACKAGES = ["gtFine_trainvaltest.zip", "leftImg8bit_trainvaltest.zip"]
+
+if _deeplab["source"] == "mmseg":  # a missing mmseg config stops the workflow at once
+    from chanpos.models.mmseg_deeplab import config_file
+
+    try:
+        config_file(_deeplab["config"])
+    except (ModuleNotFoundError, FileNotFoundError) as err:
+        raise WorkflowError(f"encoders.deeplabv3_cityscapes.config: {err}") from None
 
 
 if _cs["source"] == "generate":
@@ -93,7 +102,10 @@ else:
         conda:
             "../envs/chanpos.yaml"
         params:
+            source=_deeplab["source"],
             url=_deeplab["url"],
             arch=_deeplab["arch"],
+            mmseg_config=_deeplab.get("config"),
+            overrides=_deeplab.get("overrides", {}),
         script:
             "../scripts/import_deeplabv3.py"

@@ -45,7 +45,7 @@ def download_name(url):
 
 
 _deeplab_encoder = config["encoders"]["deeplabv3_cityscapes"]
-if _deeplab_encoder["source"] == "vainf" and _deeplab_encoder.get("sha256"):
+if _deeplab_encoder["source"] != "train" and _deeplab_encoder.get("sha256"):
     DOWNLOADS[download_name(_deeplab_encoder["url"])] = {
         "url": _deeplab_encoder["url"],
         "sha256": _deeplab_encoder["sha256"],

@@ -3,7 +3,8 @@
 
 _sa = config["seg_attack"]
 SEG_RANKINGS = ["overall", "left", "right"]
-# The authors' released rankings (PermuteNet repo), compared with ours when configured.
+# The authors' released rankings (PermuteNet repo), compared with ours when configured and the
+# model is theirs (another model's channel indices are unrelated to theirs).
 _SEG_REFERENCE = {
     "overall": "ordered_positional_encoding_neurons_absolute_difference.json",
     "left": "left_ordered_positional_encoding_neurons_signed_difference.json",
@@ -15,6 +16,7 @@ _seg_reference = (
         for k, v in _SEG_REFERENCE.items()
     }
     if _sa.get("reference")
+    and config["encoders"]["deeplabv3_cityscapes"]["source"] == "vainf"
     else {}
 )
 

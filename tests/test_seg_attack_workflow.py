@@ -12,6 +12,7 @@ import pytest
 import torch
 import yaml
 
+from chanpos.channels import read_ranking
 from chanpos.metrics import REGIONS
 from tests.workflow import REPO, TINY, output, snakemake
 
@@ -158,6 +159,65 @@ def test_paper_checkpoint_is_imported_by_pinned_hash_and_refused_unpinned(tmp_pa
     log = tmp_path / "unpinned/logs/paper/encoders/deeplabv3_cityscapes.log"
     assert "sha256 is not pinned" in log.read_text() and "sha256sum" in log.read_text()
     assert not (tmp_path / "unpinned/resources/paper/downloads").exists()  # nothing fetched
+
+
+def _run_with_encoder(workdir, encoder, *args, base=TINY):
+    """snakemake in ``workdir`` with ``encoders.deeplabv3_cityscapes`` set to ``encoder``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "c.yaml").write_text(yaml.safe_dump({"encoders": {"deeplabv3_cityscapes": encoder}}))
+    return snakemake(workdir, *args, configs=(base, workdir / "c.yaml"))
+
+
+def test_mmseg_checkpoint_is_checked_then_ranked_and_attacked_by_config_alone(tmp_path):
+    from chanpos.checkpoints import load_checkpoint
+    from chanpos.models.mmseg_deeplab import EXAMPLE, MMSegDeepLabV3
+    from tests.test_mmseg_deeplab import SMALL, write_mmengine_checkpoint
+
+    weights = tmp_path / "deeplabv3_r18-d8_small_cityscapes.pth"
+    write_mmengine_checkpoint(weights)
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    encoder = {"source": "mmseg", "config": EXAMPLE, "overrides": SMALL, "url": weights.as_uri()}
+    target = "results/tiny/encoders/deeplabv3_cityscapes.pt"
+    bad = _run_with_encoder(tmp_path / "bad", {**encoder, "sha256": "0" * 64}, "-c1", target)
+    assert bad.returncode != 0
+    assert f"sha256 mismatch for resources/tiny/downloads/{weights.name}" in output(bad)
+    assert not (tmp_path / "bad/results").exists()
+
+    good = _run_with_encoder(tmp_path / "good", {**encoder, "sha256": sha}, "-c1", "fig_seg_attack")
+    assert good.returncode == 0, output(good)[-4000:]
+    results = tmp_path / "good/results/tiny"
+    assert isinstance(load_checkpoint(results / "encoders/deeplabv3_cityscapes.pt"), MMSegDeepLabV3)
+    for name in ("overall", "left", "right"):  # 64 latent channels: the small model's last stage
+        assert sorted(read_ranking(results / f"seg_attack/rankings/{name}.json")) == list(range(64))
+    long = pd.read_csv(results / "tables/seg_attack.csv")
+    assert set(long.ranking) == {"overall", "left", "right", "random"}
+    assert long.miou.between(0, 1).all() and set(long.n) == {0, *TINY_CFG["n"]}
+    notes = (results / "figures/fig_seg_attack.md").read_text()
+    assert "mmsegmentation's published checkpoint" in notes and weights.name in notes
+    assert "(deviation: output stride 8, the paper's DeepLabv3 has 16)" in notes
+
+
+def _paper_mmseg_alternative():
+    """The mmseg alternative written as a comment in config.paper.yaml."""
+    keys = ("source", "config", "url", "sha256")
+    lines = (REPO / "config.paper.yaml").read_text().splitlines()
+    block = [line[6:] for line in lines if line.startswith(tuple(f"    # {k}: " for k in keys))]
+    return yaml.safe_load("\n".join(block))
+
+
+def test_paper_preset_mmseg_alternative_is_valid_and_not_compared_with_the_authors(tmp_path):
+    encoder = _paper_mmseg_alternative()
+    assert encoder["source"] == "mmseg" and encoder["sha256"] is None
+    base = REPO / "config.paper.yaml"
+    dry = _run_with_encoder(tmp_path, encoder, "-n", "-p", "fig_seg_attack", base=base)
+    text = output(dry)
+    assert dry.returncode == 0, text
+    assert "rule import_deeplabv3_cityscapes:" in text and "rule seg_rank:" in text
+    assert "reference/deeplabv3_resnet50" not in text  # another model's channel indices
+    wrong = {**encoder, "config": "deeplabv3/deeplabv3_r50-d8_nothing.py"}
+    result = _run_with_encoder(tmp_path, wrong, "-n", "fig_seg_attack", base=base)
+    assert result.returncode != 0
+    assert "encoders.deeplabv3_cityscapes.config: no mmseg config" in output(result)
 
 
 # ---------------------------------------------------------------- the mini preset's effects
