@@ -161,6 +161,7 @@ def _tiny_imagenet(root):
 
 CFG = {
     "arch": "resnet10",
+    "width": 16,
     "view": 28,
     "crop": 24,
     "train": {
@@ -212,9 +213,8 @@ def test_a_narrower_resnet_is_the_library_network_at_other_widths(arch, filter_s
     wide = build_resnet(arch, filter_size, num_classes=3, width=64)
     narrow = build_resnet(arch, filter_size, num_classes=3, width=16)
     rebuilt = ShiftResNet(arch, filter_size, num_classes=3, width=16).backbone  # same builder
-    # The builder at the libraries' width reproduces their module tree and computation ...
-    scaled_64 = type(narrow)  # the scaled class, built at width 64 by hand
-    scaled = scaled_64(
+    # The narrow builder, run at the libraries' width, reproduces their module tree and output ...
+    scaled = type(narrow)(
         "torchvision" if filter_size == 1 else "antialiased_cnns",
         type(library.layer1[0]),
         [len(stage) for stage in (library.layer1, library.layer2, library.layer3, library.layer4)],
