@@ -68,8 +68,12 @@ def test_published_weights_are_imported_by_pinned_sha256(tmp_path):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         pin = digest if filter_size == 1 else digest[:8]  # full digest, or torch.hub's prefix
         weights[name] = {"url": path.as_uri(), "sha256": pin}
+    # Published weights are 64-wide: the tiny preset's narrow width is refused before any job.
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"weights": weights}}))
     configs = (TINY, tmp_path / "c.yaml")
+    result = snakemake(tmp_path / "narrow", "--cores", "1", "table2", configs=configs)
+    assert result.returncode != 0 and "shift.width: 64 was expected" in output(result)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"width": 64, "weights": weights}}))
     result = snakemake(tmp_path, "--cores", "2", "table2", configs=configs)
     assert result.returncode == 0, output(result)[-4000:]
     assert "rule import_shift_model" in output(result)
@@ -79,7 +83,7 @@ def test_published_weights_are_imported_by_pinned_sha256(tmp_path):
     assert "published" in (tmp_path / "results/tiny/tables/table2.md").read_text()
 
     weights["blurpool_k2"]["sha256"] = "0" * 8
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"weights": weights}}))
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"width": 64, "weights": weights}}))
     work = tmp_path / "bad"
     result = snakemake(work, "--cores", "1", "table2", configs=configs)
     assert result.returncode != 0
