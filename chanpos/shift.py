@@ -53,14 +53,8 @@ MODELS = {
 }
 
 
-TRAIN_KEYS = (
-    "arch",
-    "width",
-    "view",
-    "crop",
-    "train",
-    "augshift",
-)  # what a resume file must agree on
+# What a resume file must agree on.
+TRAIN_KEYS = ("arch", "width", "view", "crop", "train", "augshift")
 
 
 def arch_label(arch: str) -> str:
