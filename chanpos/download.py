@@ -8,12 +8,18 @@ import tarfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 from tqdm import tqdm
 
 from chanpos.atomic import atomic_dir
 
 _CHUNK = 1 << 20
+
+
+def download_name(url: str) -> str:
+    """The file name a download is stored under: the last part of the URL's path (no query)."""
+    return Path(urlparse(url).path).name
 
 
 class ChecksumError(RuntimeError):

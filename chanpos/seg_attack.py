@@ -36,6 +36,7 @@ from chanpos.channels import (
     zero_channels,
 )
 from chanpos.data.cityscapes import NUM_CLASSES, TRAIN_CLASSES, CityscapesSegmentation
+from chanpos.download import download_name
 from chanpos.encoders import make_optimizer, seg_eval_item
 from chanpos.metrics import (
     IGNORE_INDEX,
@@ -69,7 +70,7 @@ def seg_attack_notes(config: dict) -> list[str]:
         if config["datasets"]["cityscapes"]["source"] == ("generate")
         else "Cityscapes"
     )
-    weights = model.get("url", "").split("/")[-1].split("?")[0]
+    weights = download_name(model.get("url", ""))
     network = (
         f"DeepLabv3, ResNet Bottleneck layers {arch['layers']}, latent = {32 * arch['width']} "
         f"channels of the last stage, output stride {arch['output_stride']}, zero padding"

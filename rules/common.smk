@@ -1,7 +1,6 @@
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 from snakemake.exceptions import WorkflowError
 
@@ -10,6 +9,7 @@ sys.path.insert(
 )  # the chanpos library, also when snakemake lives elsewhere
 
 from chanpos.config import ConfigError, validate_config
+from chanpos.download import download_name
 
 try:
     validate_config(config, Path(workflow.basedir) / "config.schema.yaml")
@@ -33,15 +33,10 @@ for _name, _cfg, _file in [
         DOWNLOADS[_file] = {"url": _cfg["url"], "md5": _cfg["md5"]}
 _imagenet_encoder = config["encoders"]["imagenet_resnet18"]
 if _imagenet_encoder["source"] == "torchvision":
-    DOWNLOADS[Path(_imagenet_encoder["url"]).name] = {
+    DOWNLOADS[download_name(_imagenet_encoder["url"])] = {
         "url": _imagenet_encoder["url"],
         "sha256": _imagenet_encoder["sha256"],
     }
-
-
-def download_name(url):
-    """The file name a download is stored under: the last part of the URL's path."""
-    return Path(urlparse(url).path).name
 
 
 _deeplab_encoder = config["encoders"]["deeplabv3_cityscapes"]

@@ -38,7 +38,7 @@ else:
 
     rule import_imagenet_resnet18:
         input:
-            f"{DATA}/downloads/{Path(_imagenet_cfg['url']).name}",
+            f"{DATA}/downloads/{download_name(_imagenet_cfg['url'])}",
         output:
             model=f"{RESULTS}/encoders/imagenet_resnet18.pt",
             metrics=f"{RESULTS}/encoders/imagenet_resnet18.json",

@@ -46,7 +46,7 @@ if SHIFT_PUBLISHED:
 
     rule import_shift_model:
         input:
-            lambda wc: f"{DATA}/downloads/{Path(SHIFT_PUBLISHED[wc.model]['url']).name}",
+            lambda wc: f"{DATA}/downloads/{download_name(SHIFT_PUBLISHED[wc.model]['url'])}",
         output:
             model=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.pt",
             metrics=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.json",
