@@ -5,8 +5,12 @@ channel whose pooled response changes when the same content is mirrored encodes 
 are. Scores over an image set D:
 
 * overall:  ``s_c = mean_D |d_c(x)|`` (the authors' ``absolute_difference`` ranking);
-* signed:   ``r_c = mean_D d_c(x)`` (their ``signed_difference`` region-specific ranking; on a set
-  whose content sits on one side, high ``r_c`` means "fires more with that content on that side").
+* side:     ``r_c = mean_D o(x) d_c(x)``, ``o(x)`` = +1 when the image's content of interest lies
+  on its left, -1 when on its right (the authors' ``signed_difference`` region-specific ranking
+  is ``mean_D d_c(x)``, i.e. ``o = +1`` throughout, on a set whose sides are not documented).
+  ``o(x) d(x)`` compares whichever of x and hflip(x) has the content on the left with the other,
+  so high ``r_c`` means "fires more with that content on the left" (left-specific) and low
+  ``r_c`` "on the right" (right-specific).
 
 Channels are ranked by descending score. Zeroing sets a channel's whole spatial map to 0 before
 the head. Every model family reuses this through its ``encode``/``head``.
@@ -44,9 +48,12 @@ def overall_scores(diff: Tensor) -> Tensor:
     return diff.abs().mean(0)
 
 
-def signed_scores(diff: Tensor) -> Tensor:
-    """Region-specific Eq. 2: mean signed flip difference per channel."""
-    return diff.mean(0)
+def side_scores(diff: Tensor, sides: Tensor) -> Tensor:
+    """Region-specific Eq. 2: mean of ``sides * diff`` per channel over the images whose ``sides``
+    entry is +1 (content on the left) or -1 (on the right); 0 leaves an image out. High: left-
+    specific, low: right-specific."""
+    used = sides != 0
+    return (diff[used] * sides[used, None].to(diff.dtype)).mean(0)
 
 
 def rank(scores: Tensor) -> list[int]:

@@ -4,10 +4,15 @@
   as they are small; random horizontal flips if ``hflip``). The authors' recipe trains on random
   flipped crops of the 1024 x 2048 frames.
 * :func:`rank_segmenter_channels`: Eq. 2 scores (:mod:`chanpos.channels`) over a split: overall
-  on every image; left- (right-) specific as the signed score on the images whose pixels of the
-  chosen classes lie mostly in the left (right) half. The authors ranked region-specific channels
-  on 42 Cityscapes val images of an undocumented choice, and their right list is not the reverse
-  of their left one; this right-set definition is our assumption and is recorded as such.
+  on every image; left-specific as the side score on the images whose pixels of the chosen
+  classes lie mostly in one half, each image's flip difference oriented so that it compares the
+  version (x or hflip x) with those pixels on the left against the other; right-specific as the
+  same scores reversed (NOTES.md's default, right = -left). The authors took the plain signed
+  difference on 42 Cityscapes val images of an undocumented choice, and their right list is not
+  the reverse of their left one; our definition is an assumption and is recorded as such.
+  Unoriented per-side scores (the signed difference on the images with the classes on the left,
+  and on those with them on the right) are dominated by the street layout both sets share: in
+  the mini preset the two rankings shared 21 of their top 32 channels (tools/seg_side_probe.md).
 * :func:`attack`: every (ranking, N, seed) variant on each image's latent, computed once per
   image, with mIoU on the whole image and on the left half, right half and centre.
 * :func:`attack_figure`, :func:`region_drop_figure`: the main-paper figure and Figs. S3/S4.
@@ -32,7 +37,7 @@ from chanpos.channels import (
     flip_differences,
     overall_scores,
     random_channels,
-    signed_scores,
+    side_scores,
     zero_channels,
 )
 from chanpos.data.cityscapes import NUM_CLASSES, TRAIN_CLASSES, CityscapesSegmentation
@@ -54,10 +59,12 @@ from chanpos.train import train_epochs
 
 log = logging.getLogger(__name__)
 
-RIGHT_ASSUMPTION = (
-    "right-specific = signed Eq. 2 score on the images whose {classes} pixels lie at least "
-    "{fraction:.0%} in the right half (left-specific: the same on the left half). Assumption: the "
-    "authors' region image set and their right-channel definition are not documented."
+SIDE_ASSUMPTION = (
+    "left-specific = mean over the images whose {classes} pixels lie at least {fraction:.0%} in "
+    "one half of GAP f(x_L) - GAP f(x_R), x_L being whichever of the image and its hflip has "
+    "those pixels in the left half and x_R the other; right-specific = the same ranking "
+    "reversed. Assumption: the authors' region image set is not documented, their code takes "
+    "GAP f(x) - GAP f(hflip x) unoriented, and their right list is not the reverse of their left."
 )
 
 
@@ -106,7 +113,7 @@ def seg_attack_notes(config: dict) -> list[str]:
         f"{network}; {origin}.",
         f"Eq. 2 ranking on the {data} {sa['rank_split']} split: overall = mean |GAP f(x) - "
         "GAP f(hflip x)| per channel; "
-        + RIGHT_ASSUMPTION.format(classes=sa["side_classes"], fraction=sa["side_fraction"]),
+        + SIDE_ASSUMPTION.format(classes=sa["side_classes"], fraction=sa["side_fraction"]),
         f"Attack on the {data} val split: the top-N channels of a ranking (or N random channels, "
         f"random seeds {sa['seeds']}) are zeroed over the whole latent map before the head; "
         "mIoU over the 19 train classes (label 255 ignored) on the whole image, the left and "
@@ -165,34 +172,37 @@ def rank_segmenter_channels(
     side_fraction: float,
     device: torch.device,
 ) -> dict[str, Any]:
-    """Eq. 2 scores (overall, left, right) and the image indices of the left/right sets."""
+    """Eq. 2 scores (overall, left, right) and the indices of the images whose ``side_classes``
+    pixels lie at least ``side_fraction`` in the left (right) half, which orient the side scores."""
     classes = torch.tensor([TRAIN_CLASSES.index(c) for c in side_classes])
-    sides: dict[str, list[int]] = {"left": [], "right": []}
+    sides: list[int] = []  # per image: +1 left, -1 right, 0 neither
 
     def images() -> Iterator[Tensor]:
-        index = 0
         for x, y in loader:
             for mask in y:
                 hit = torch.isin(mask, classes)
                 half = mask.shape[-1] // 2
                 left, right = int(hit[:, :half].sum()), int(hit[:, half:].sum())
-                for side, count in (("left", left), ("right", right)):
-                    if count and count >= side_fraction * (left + right):
-                        sides[side].append(index)
-                index += 1
+                total = side_fraction * (left + right)
+                sides.append(1 if left and left >= total else -1 if right and right >= total else 0)
             yield x
 
     model.eval()
     diff = flip_differences(model, images(), device)
-    for side, members in sides.items():
-        if not members:
-            raise ValueError(
-                f"no image has at least {side_fraction:.0%} of its {list(side_classes)} pixels "
-                f"in the {side} half; use more images or a lower seg_attack.side_fraction"
-            )
-    scores = {"overall": overall_scores(diff)}
-    scores.update({side: signed_scores(diff[members]) for side, members in sides.items()})
-    return {"scores": scores, "sets": sides}
+    orient = torch.tensor(sides)
+    if not orient.any():
+        raise ValueError(
+            f"no image has at least {side_fraction:.0%} of its {list(side_classes)} pixels in "
+            "one half; use more images or a lower seg_attack.side_fraction"
+        )
+    left = side_scores(diff, orient)
+    return {
+        "scores": {"overall": overall_scores(diff), "left": left, "right": -left},
+        "sets": {
+            "left": (orient == 1).nonzero().flatten().tolist(),
+            "right": (orient == -1).nonzero().flatten().tolist(),
+        },
+    }
 
 
 def attack_variants(

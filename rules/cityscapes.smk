@@ -74,6 +74,9 @@ if _deeplab["source"] == "train":
             f"{BENCH}/encoders/deeplabv3_cityscapes.tsv"
         conda:
             "../envs/chanpos.yaml"
+        # Sec. 4.2's chain waits on this job. A fixed count, not all cores: the trained weights
+        # depend on the number of threads.
+        threads: 2
         resources:
             gpu=GPUS,
         params:

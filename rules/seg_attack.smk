@@ -59,6 +59,7 @@ rule seg_attack:
         f"{BENCH}/seg_attack/attack.tsv"
     conda:
         "../envs/chanpos.yaml"
+    threads: 2  # the figures wait on it
     resources:
         gpu=GPUS,
     params:

@@ -9,7 +9,7 @@ from chanpos.channels import compare_rankings, rank, read_ranking, write_ranking
 from chanpos.checkpoints import load_checkpoint
 from chanpos.job import job
 from chanpos.provenance import write_result
-from chanpos.seg_attack import RIGHT_ASSUMPTION, eval_loader, rank_segmenter_channels
+from chanpos.seg_attack import SIDE_ASSUMPTION, eval_loader, rank_segmenter_channels
 
 cfg = snakemake.params.cfg
 with job(snakemake, seed=0) as ctx:
@@ -28,10 +28,12 @@ with job(snakemake, seed=0) as ctx:
         "sets": {side: [names[i] for i in idx] for side, idx in ranked["sets"].items()},
         "definitions": {
             "overall": "mean over the split of |GAP f(x) - GAP f(hflip x)| per channel",
-            "left": "mean over the left set of GAP f(x) - GAP f(hflip x) per channel",
-            "right": RIGHT_ASSUMPTION.format(
+            "left": SIDE_ASSUMPTION.format(
                 classes=cfg["side_classes"], fraction=cfg["side_fraction"]
             ),
+            "right": "the left-specific scores negated, i.e. the left ranking reversed. "
+            "Assumption (NOTES.md's default): the authors' right list is not the reverse of "
+            "their left one, and how they made it is not documented.",
         },
         "scores": {name: s.tolist() for name, s in ranked["scores"].items()},
         "reference": {

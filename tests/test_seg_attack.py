@@ -23,7 +23,7 @@ from chanpos.channels import (
     random_channels,
     rank,
     read_ranking,
-    signed_scores,
+    side_scores,
     write_ranking,
 )
 from chanpos.checkpoints import load_checkpoint, save_checkpoint
@@ -41,7 +41,7 @@ from chanpos.latent import LatentSplit
 from chanpos.metrics import REGIONS, confusion_matrix, mean_iou, region_columns
 from chanpos.metrics import region_confusion_matrices as region_cms
 from chanpos.models.deeplab import DeepLabV3, from_vainf_state_dict, load_vainf_checkpoint
-from chanpos.seg_attack import attack, attack_variants, relative_drops
+from chanpos.seg_attack import attack, attack_variants, rank_segmenter_channels, relative_drops
 from tests.test_models_metrics import _independent_miou
 
 TINY_ARCH = {"layers": [1, 1, 1, 1], "width": 4, "aspp_channels": 8, "aspp_rates": [1, 2]}
@@ -85,10 +85,27 @@ def test_ranking_recovers_planted_position_channels():
     scores = overall_scores(diff)
     assert set(rank(scores)[:2]) == {0, 1}  # the horizontal position channels come first
     assert torch.allclose(scores[2:], torch.zeros(6), atol=1e-6)  # hflip leaves the rest alone
-    left = signed_scores(flip_differences(model, [_blobs("left", 20, 1)]))
-    right = signed_scores(flip_differences(model, [_blobs("right", 20, 2)]))
-    assert rank(left)[0] == 0 and rank(left)[-1] == 1
-    assert rank(right)[0] == 1 and rank(right)[-1] == 0
+    diff = flip_differences(model, [_blobs("left", 20, 1), _blobs("right", 20, 2)])
+    left = side_scores(diff, torch.tensor([1] * 20 + [-1] * 20))
+    assert rank(left)[0] == 0 and rank(left)[-1] == 1  # fires more with the square on the left
+    assert torch.equal(side_scores(diff, torch.tensor([1] * 20 + [0] * 20)), diff[:20].mean(0))
+
+
+def test_side_rankings_orient_each_image_by_where_its_people_are():
+    """Every image also has a bright band at its right edge (a fixed layout), which outweighs
+    the square: the unoriented signed score of the images with the square on the left follows
+    the band; oriented by the square's side, the band cancels between the two sides."""
+    x = torch.cat([_blobs("left", 12, 1), _blobs("right", 12, 2)])
+    masks = torch.where(x[:, 0] == 1, TRAIN_CLASSES.index("person"), 255)
+    x[..., 30:] = 3.0
+    loader = list(zip(x.split(8), masks.split(8), strict=True))
+    ranked = rank_segmenter_channels(PlantedEncoder(), loader, ["person"], 0.75, "cpu")
+    assert ranked["sets"] == {"left": list(range(12)), "right": list(range(12, 24))}
+    assert rank(ranked["scores"]["left"])[0] == 0 and rank(ranked["scores"]["right"])[0] == 1
+    assert torch.equal(ranked["scores"]["right"], -ranked["scores"]["left"])
+    assert rank(flip_differences(PlantedEncoder(), [x[:12]]).mean(0))[0] == 1  # the band's side
+    with pytest.raises(ValueError, match="in one half"):
+        rank_segmenter_channels(PlantedEncoder(), loader, ["rider"], 0.75, "cpu")
 
 
 def test_rankings_round_trip_in_the_authors_shape_and_compare(tmp_path):
