@@ -31,7 +31,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from chanpos.atomic import atomic_dir
-from chanpos.data.synthetic import _finish
+from chanpos.data.synthetic import finish_image
 from chanpos.data.voc import to_tensors
 from chanpos.download import verify
 
@@ -281,7 +281,7 @@ def render_street(
 
     bonnet = y > 1 - rng.uniform(0.05, 0.1) + 0.04 * (2 * x - 1) ** 2
     paint(bonnet, np.array([0.12, 0.13, 0.16]) + rng.normal(0, 0.02, 3), "ego vehicle")
-    return _finish(rng, image), labels
+    return finish_image(rng, image), labels
 
 
 def make_street_set(n: int, height: int, width: int, seed: int) -> list[tuple[np.ndarray, ...]]:

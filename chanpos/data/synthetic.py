@@ -101,8 +101,8 @@ def _background(
     return base + field
 
 
-def _finish(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
-    """Add pixel noise and quantise to uint8."""
+def finish_image(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """Add pixel noise to an image in [0, 1] and quantise it to uint8 (generators' last step)."""
     image = image + rng.normal(0.0, 0.04, image.shape)
     return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
 
@@ -125,7 +125,7 @@ def render_object(rng: np.random.Generator, label: int, size: int) -> np.ndarray
     center = size / 2 + rng.uniform(-0.1, 0.1, 2) * size
     radius = rng.uniform(0.25, 0.4) * size
     alpha = _coverage(rng, SHAPES[label], size, center, radius)[..., None]
-    return _finish(rng, background * (1 - alpha) + foreground * alpha)
+    return finish_image(rng, background * (1 - alpha) + foreground * alpha)
 
 
 def make_classification_set(
@@ -177,7 +177,7 @@ def render_scene(
         mask[alpha >= 0.5] = label
         mixed = (mixed & (alpha < 1)) | ((alpha > 0) & (alpha < 1))
     mask[mixed] = VOID
-    return _finish(rng, image), mask
+    return finish_image(rng, image), mask
 
 
 def make_segmentation_set(
