@@ -23,8 +23,8 @@ from torchvision.transforms import v2 as T
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import imagefolder_dataset
-from chanpos.encoders import normalise
+from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
+from chanpos.encoders import normalise_batch
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
 from chanpos.models.shift_resnet import ShiftResNet
 from chanpos.plots import PALETTE
@@ -120,7 +120,7 @@ def _train(
     crops = ShiftCrops(
         2 if spec.augshift else 1, cfg["crop"], cfg["view"], aug["crop_scheme"], tr["scale"]
     )
-    data = imagefolder_dataset(Path(root), "train", crops)
+    data = imagefolder_dataset(Path(root), "train", crops, decode_rgb)
     model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes), cfg["width"])
     model = model.to(device)
     if device.type == "cuda":
@@ -166,8 +166,9 @@ def train_shift_model(
 
 
 def _views(root: Path, split: str, size: int, crop: int, cfg: dict[str, Any]) -> DataLoader:
-    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop), normalise()])
-    data = imagefolder_dataset(root, split, tf)
+    """uint8 batches of the images resized to ``size`` and centre-cropped to ``crop``."""
+    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop)])
+    data = imagefolder_dataset(root, split, tf, decode_rgb)
     return DataLoader(data, cfg["batch_size"], num_workers=cfg["workers"])
 
 
@@ -176,7 +177,7 @@ def evaluate_shift(
 ) -> dict[str, Any]:
     """Top-1, Zhang consistency (Table 2) and exact-shift consistency (Fig. S2) on val."""
     ev, c, v = cfg["eval"], cfg["crop"], cfg["view"]
-    model = model.to(device).eval()
+    model = torch.nn.Sequential(normalise_batch(), model).to(device).eval()
     top1 = accuracy(model, _views(Path(root), "val", v, c, ev), device)
     zhang = consistency(
         model,
