@@ -122,9 +122,7 @@ def _train(
     )
     data = imagefolder_dataset(Path(root), "train", crops, decode_rgb)
     model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes), cfg["width"])
-    model = model.to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
+    model = model.to(device, memory_format=torch.channels_last)  # faster on CPU and GPU alike
     schedule = Schedule(
         tr["epochs"], tr["batch_size"], tr["lr"], tr["weight_decay"], seed, tr["workers"]
     )
@@ -177,7 +175,8 @@ def evaluate_shift(
 ) -> dict[str, Any]:
     """Top-1, Zhang consistency (Table 2) and exact-shift consistency (Fig. S2) on val."""
     ev, c, v = cfg["eval"], cfg["crop"], cfg["view"]
-    model = torch.nn.Sequential(normalise_batch(), model).to(device).eval()
+    model = torch.nn.Sequential(normalise_batch(), model)
+    model = model.to(device, memory_format=torch.channels_last).eval()
     top1 = accuracy(model, _views(Path(root), "val", v, c, ev), device)
     zhang = consistency(
         model,
