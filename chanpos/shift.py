@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from torchvision.transforms import v2 as T
 
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
-from chanpos.checkpoints import save_checkpoint
+from chanpos.checkpoints import load_checkpoint, save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
 from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
 from chanpos.encoders import normalise_batch
@@ -141,7 +141,6 @@ def _train(
         save_checkpoint(out_model, model, "shift_resnet", **meta, num_classes=len(data.classes))
         result = {"model": name, "seed": seed, "source": "trained", "train_loss": losses, **meta}
         write_result(out_metrics, result, {**prov, "world_size": world, "device": str(device)})
-        Path(resume).unlink(missing_ok=True)
 
 
 def train_shift_model(
@@ -150,17 +149,24 @@ def train_shift_model(
     seed: int,
     cfg: dict[str, Any],
     devices: list[torch.device],
-    outputs: tuple[Path | str, Path | str, Path | str],
+    outputs: tuple[Path | str, Path | str, Path | str, Path | str],
     prov: dict[str, Any],
 ) -> None:
-    """Train Table 2 model ``name`` and write (checkpoint, metrics JSON); ``outputs[2]`` is the
-    resume file. On several CUDA ``devices`` (the job's claim), trains with DDP, one process
-    per device."""
-    args = (str(root), name, seed, cfg, list(devices), tuple(map(str, outputs)), prov)
+    """Train Table 2 model ``name``, then evaluate it with :func:`evaluate_checkpoint`.
+
+    ``outputs``: (checkpoint, metrics JSON, run JSON, resume file). The resume file is removed
+    only once the run JSON is written, so a job stopped while evaluating does not train again.
+    On several CUDA ``devices`` (the job's claim), trains with DDP, one process per device, and
+    evaluates on the first.
+    """
+    checkpoint, metrics, run, resume = map(str, outputs)
+    args = (str(root), name, seed, cfg, list(devices), (checkpoint, metrics, resume), prov)
     if len(devices) > 1:
         spawn(_train, len(devices), *args)
     else:
         _train(*args)
+    evaluate_checkpoint(checkpoint, root, name, seed, cfg, devices[0], run, prov)
+    Path(resume).unlink(missing_ok=True)
 
 
 def _views(root: Path, split: str, size: int, crop: int, cfg: dict[str, Any]) -> DataLoader:
@@ -199,6 +205,22 @@ def evaluate_shift(
         "consistency_passes": zhang,
         "shift_consistency": {str(s): float(np.mean(p)) for s, p in shifts.items()},
     }
+
+
+def evaluate_checkpoint(
+    path: Path | str,
+    root: Path | str,
+    name: str,
+    seed: int,
+    cfg: dict[str, Any],
+    device: torch.device,
+    out: Path | str,
+    prov: dict[str, Any],
+) -> None:
+    """Evaluate the Table 2 model saved at ``path`` (:func:`evaluate_shift`) and write its run
+    JSON ``out``: what the training job does after training, and the job of a published one."""
+    result = evaluate_shift(load_checkpoint(path), root, cfg, device)
+    write_result(out, {"model": name, "seed": seed, **result}, prov)
 
 
 def _in_model_order(df: pd.DataFrame, then: list[str]) -> pd.DataFrame:

@@ -185,12 +185,13 @@ CFG = {
         "workers": 0,
     },
     "augshift": {"lam": 1.0, "crop_scheme": "translate"},
+    "eval": {"passes": 2, "shift_passes": 1, "shifts": [1, 4], "batch_size": 4, "workers": 0},
 }
 
 
 def test_ddp_training_on_two_cpu_processes_with_gloo(tmp_path):
     _tiny_imagenet(tmp_path / "imagenet")
-    outputs = tuple(str(tmp_path / f) for f in ("m.pt", "m.json", "m.resume"))
+    outputs = tuple(str(tmp_path / f) for f in ("m.pt", "m.json", "run.json", "m.resume"))
     cpus = [torch.device("cpu")] * 2  # one process per device, as for a job holding two GPUs
     train_shift_model(
         tmp_path / "imagenet", "augshift", 0, CFG, cpus, outputs, {"config_hash": "x"}
@@ -199,6 +200,9 @@ def test_ddp_training_on_two_cpu_processes_with_gloo(tmp_path):
     assert model.backbone.fc.out_features == 2
     result = json.loads((tmp_path / "m.json").read_text())
     assert result["provenance"]["world_size"] == 2 and len(result["train_loss"]) == 2
+    run = json.loads((tmp_path / "run.json").read_text())  # evaluated by the same call
+    assert run["model"] == "augshift" and 0 <= run["top1"] <= 1
+    assert set(run["shift_consistency"]) == {"1", "4"} and len(run["consistency_passes"]) == 2
     assert not (tmp_path / "m.resume").exists()
 
 

@@ -157,7 +157,7 @@ def main() -> None:
         model = ShiftResNet(cfg["arch"], 1, k, cfg["width"])
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "r.pt"))
+            outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "run.json", "r.pt"))
             train_shift_model(
                 args.root, args.model, args.seed, cfg, [torch.device("cpu")], outs, {}
             )
