@@ -25,14 +25,17 @@ from torch import Tensor, nn
 from torchvision.transforms import v2 as T
 
 from chanpos.consistency import crop_windows
-from chanpos.encoders import normalise
+from chanpos.encoders import normalise_batch
 from chanpos.latent import LatentSplit, gap
 
 SCHEMES = ("translate", "random_resized")
 
 
 class ShiftCrops:
-    """Training transform: a PIL image -> (crops, 3, crop, crop) tensor of crops of one image."""
+    """Training transform: a uint8 (3, H, W) image -> (crops, 3, crop, crop) uint8 crops of it.
+
+    Normalisation is left to :class:`CropBatch`, which does it once per batch on its device.
+    """
 
     def __init__(
         self,
@@ -49,12 +52,11 @@ class ShiftCrops:
         self.augment = T.Compose(
             [T.RandomResizedCrop(size, scale=scale, antialias=True), T.RandomHorizontalFlip()]
         )
-        self.norm = normalise()
 
-    def __call__(self, image) -> Tensor:
+    def __call__(self, image: Tensor) -> Tensor:
         if self.scheme == "random_resized":
-            return torch.stack([self.norm(self.augment(image)) for _ in range(self.crops)])
-        x = self.norm(self.augment(image))
+            return torch.stack([self.augment(image) for _ in range(self.crops)])
+        x = self.augment(image)
         offsets = torch.randint(0, self.view - self.crop + 1, (self.crops, 2))
         return crop_windows(x.expand(self.crops, *x.shape), offsets, self.crop)
 
@@ -62,20 +64,21 @@ class ShiftCrops:
 class CropBatch(nn.Module):
     """Runs a latent-split model on a (B, crops, C, H, W) batch as one (B * crops) batch.
 
-    Returns the logits (B * crops, K) and the pooled latents (B, crops, D), both float32. On CUDA
-    it runs under bfloat16 autocast with channels_last inputs (``amp``).
+    A uint8 batch is normalised (:func:`~chanpos.encoders.normalise_batch`) on its device first.
+    Returns the logits (B * crops, K) and the pooled latents (B, crops, D), both float32. Inputs
+    go channels_last (faster on CPU and GPU alike); on CUDA the model runs under bfloat16
+    autocast (``amp``).
     """
 
     def __init__(self, model: LatentSplit, amp: bool = False) -> None:
         super().__init__()
         self.model = model
         self.amp = amp
+        self.norm = normalise_batch()
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         b, n = x.shape[:2]
-        x = x.flatten(0, 1)
-        if self.amp:
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = self.norm(x.flatten(0, 1)).contiguous(memory_format=torch.channels_last)
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.amp):
             z = self.model.encode(x)
             logits = self.model.head(z)

@@ -29,12 +29,14 @@ log = logging.getLogger(__name__)
 
 def normalise() -> T.Transform:
     """PIL image -> float tensor normalised with the ImageNet mean and std."""
+    return T.Compose([T.ToImage(), normalise_batch()])
+
+
+def normalise_batch() -> T.Transform:
+    """uint8 image tensor(s) (..., 3, H, W) -> float32 normalised with the ImageNet mean and std;
+    applied to a whole batch at once, on its device."""
     return T.Compose(
-        [
-            T.ToImage(),
-            T.ToDtype(torch.float32, scale=True),
-            T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        ]
+        [T.ToDtype(torch.float32, scale=True), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)]
     )
 
 

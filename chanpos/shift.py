@@ -21,10 +21,10 @@ from torch.utils.data import DataLoader
 from torchvision.transforms import v2 as T
 
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
-from chanpos.checkpoints import save_checkpoint
+from chanpos.checkpoints import load_checkpoint, save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import imagefolder_dataset
-from chanpos.encoders import normalise
+from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
+from chanpos.encoders import normalise_batch
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
 from chanpos.models.shift_resnet import ShiftResNet
 from chanpos.plots import PALETTE
@@ -120,11 +120,9 @@ def _train(
     crops = ShiftCrops(
         2 if spec.augshift else 1, cfg["crop"], cfg["view"], aug["crop_scheme"], tr["scale"]
     )
-    data = imagefolder_dataset(Path(root), "train", crops)
+    data = imagefolder_dataset(Path(root), "train", crops, decode_rgb)
     model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes), cfg["width"])
-    model = model.to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
+    model = model.to(device, memory_format=torch.channels_last)  # faster on CPU and GPU alike
     schedule = Schedule(
         tr["epochs"], tr["batch_size"], tr["lr"], tr["weight_decay"], seed, tr["workers"]
     )
@@ -143,7 +141,6 @@ def _train(
         save_checkpoint(out_model, model, "shift_resnet", **meta, num_classes=len(data.classes))
         result = {"model": name, "seed": seed, "source": "trained", "train_loss": losses, **meta}
         write_result(out_metrics, result, {**prov, "world_size": world, "device": str(device)})
-        Path(resume).unlink(missing_ok=True)
 
 
 def train_shift_model(
@@ -152,22 +149,30 @@ def train_shift_model(
     seed: int,
     cfg: dict[str, Any],
     devices: list[torch.device],
-    outputs: tuple[Path | str, Path | str, Path | str],
+    outputs: tuple[Path | str, Path | str, Path | str, Path | str],
     prov: dict[str, Any],
 ) -> None:
-    """Train Table 2 model ``name`` and write (checkpoint, metrics JSON); ``outputs[2]`` is the
-    resume file. On several CUDA ``devices`` (the job's claim), trains with DDP, one process
-    per device."""
-    args = (str(root), name, seed, cfg, list(devices), tuple(map(str, outputs)), prov)
+    """Train Table 2 model ``name``, then evaluate it with :func:`evaluate_checkpoint`.
+
+    ``outputs``: (checkpoint, metrics JSON, run JSON, resume file). The resume file is removed
+    only once the run JSON is written, so a job stopped while evaluating does not train again.
+    On several CUDA ``devices`` (the job's claim), trains with DDP, one process per device, and
+    evaluates on the first.
+    """
+    checkpoint, metrics, run, resume = map(str, outputs)
+    args = (str(root), name, seed, cfg, list(devices), (checkpoint, metrics, resume), prov)
     if len(devices) > 1:
         spawn(_train, len(devices), *args)
     else:
         _train(*args)
+    evaluate_checkpoint(checkpoint, root, name, seed, cfg, devices[0], run, prov)
+    Path(resume).unlink(missing_ok=True)
 
 
 def _views(root: Path, split: str, size: int, crop: int, cfg: dict[str, Any]) -> DataLoader:
-    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop), normalise()])
-    data = imagefolder_dataset(root, split, tf)
+    """uint8 batches of the images resized to ``size`` and centre-cropped to ``crop``."""
+    tf = T.Compose([T.Resize(size, antialias=True), T.CenterCrop(crop)])
+    data = imagefolder_dataset(root, split, tf, decode_rgb)
     return DataLoader(data, cfg["batch_size"], num_workers=cfg["workers"])
 
 
@@ -176,7 +181,8 @@ def evaluate_shift(
 ) -> dict[str, Any]:
     """Top-1, Zhang consistency (Table 2) and exact-shift consistency (Fig. S2) on val."""
     ev, c, v = cfg["eval"], cfg["crop"], cfg["view"]
-    model = model.to(device).eval()
+    model = torch.nn.Sequential(normalise_batch(), model)
+    model = model.to(device, memory_format=torch.channels_last).eval()
     top1 = accuracy(model, _views(Path(root), "val", v, c, ev), device)
     zhang = consistency(
         model,
@@ -199,6 +205,22 @@ def evaluate_shift(
         "consistency_passes": zhang,
         "shift_consistency": {str(s): float(np.mean(p)) for s, p in shifts.items()},
     }
+
+
+def evaluate_checkpoint(
+    path: Path | str,
+    root: Path | str,
+    name: str,
+    seed: int,
+    cfg: dict[str, Any],
+    device: torch.device,
+    out: Path | str,
+    prov: dict[str, Any],
+) -> None:
+    """Evaluate the Table 2 model saved at ``path`` (:func:`evaluate_shift`) and write its run
+    JSON ``out``: what the training job does after training, and the job of a published one."""
+    result = evaluate_shift(load_checkpoint(path), root, cfg, device)
+    write_result(out, {"model": name, "seed": seed, **result}, prov)
 
 
 def _in_model_order(df: pd.DataFrame, then: list[str]) -> pd.DataFrame:

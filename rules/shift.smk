@@ -1,5 +1,6 @@
 # Main Sec. 4.1 Table 2 and supplement Fig. S2: top-1 and shift consistency of plain, BlurPool-k2
-# and AugShift ResNets. Models are trained here, or imported from published weights (paper).
+# and AugShift ResNets. Models are trained here and evaluated by the same job, or imported from
+# published weights (paper) and evaluated by eval_shift; both call evaluate_checkpoint.
 
 _sh = config["shift"]
 SHIFT_PUBLISHED = {m: w for m, w in _sh["weights"].items() if m in _sh["models"]}
@@ -24,6 +25,7 @@ if SHIFT_TRAINED:
         output:
             model=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.pt",
             metrics=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.json",
+            run=f"{RESULTS}/shift/runs/{{model}}_seed{{seed}}.json",
         log:
             f"{LOGS}/shift/train_{{model}}_seed{{seed}}.log",
         benchmark:
@@ -64,26 +66,27 @@ if SHIFT_PUBLISHED:
         script:
             "../scripts/import_shift_model.py"
 
-
-rule eval_shift:
-    input:
-        model=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.pt",
-        data=SHIFT_DATA,
-    output:
-        f"{RESULTS}/shift/runs/{{model}}_seed{{seed}}.json",
-    log:
-        f"{LOGS}/shift/eval_{{model}}_seed{{seed}}.log",
-    benchmark:
-        f"{BENCH}/shift/eval_{{model}}_seed{{seed}}.tsv"
-    conda:
-        "../envs/chanpos.yaml"
-    resources:
-        gpu=GPUS,
-    params:
-        root=lambda wc: imagenet_root(),
-        cfg=_sh,
-    script:
-        "../scripts/eval_shift.py"
+    rule eval_shift:
+        input:
+            model=f"{RESULTS}/shift/models/{{model}}_seed{{seed}}.pt",
+            data=SHIFT_DATA,
+        output:
+            f"{RESULTS}/shift/runs/{{model}}_seed{{seed}}.json",
+        log:
+            f"{LOGS}/shift/eval_{{model}}_seed{{seed}}.log",
+        benchmark:
+            f"{BENCH}/shift/eval_{{model}}_seed{{seed}}.tsv"
+        wildcard_constraints:
+            model="|".join(SHIFT_PUBLISHED),
+        conda:
+            "../envs/chanpos.yaml"
+        resources:
+            gpu=GPUS,
+        params:
+            root=lambda wc: imagenet_root(),
+            cfg=_sh,
+        script:
+            "../scripts/eval_shift.py"
 
 
 S2_CATEGORY = "Sec. 4.1: AugShift and shift consistency"

@@ -1,4 +1,5 @@
-"""Train one Table 2 / Fig. S2 model (model and seed from the wildcards); resumes after a stop."""
+"""Train one Table 2 / Fig. S2 model (model and seed from the wildcards), then evaluate it;
+resumes after a stop."""
 
 import sys
 from pathlib import Path
@@ -17,6 +18,11 @@ if __name__ == "__main__":  # DDP workers import this module again
             seed,
             snakemake.params.cfg,
             ctx["devices"],
-            (snakemake.output.model, snakemake.output.metrics, snakemake.params.resume),
+            (
+                snakemake.output.model,
+                snakemake.output.metrics,
+                snakemake.output.run,
+                snakemake.params.resume,
+            ),
             ctx["provenance"],
         )

@@ -16,9 +16,10 @@ import chanpos.fit
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss, latent_mse
 from chanpos.checkpoints import load_checkpoint
 from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
+from chanpos.data.imagefolder import decode_rgb, synthetic_wnids, write_imagefolder
 from chanpos.data.synthetic import make_classification_set
 from chanpos.download import ChecksumError
+from chanpos.encoders import normalise, normalise_batch
 from chanpos.fit import Schedule, fit
 from chanpos.models.shift_resnet import ShiftResNet, build_resnet, import_published
 from chanpos.shift import train_shift_model
@@ -102,11 +103,22 @@ def test_augshift_loss_is_cross_entropy_for_identical_crops_and_more_otherwise()
 
 
 def test_translate_crops_are_windows_of_one_view():
-    pil = Image.fromarray(make_classification_set(1, 32, seed=0)[0][0])
-    assert ShiftCrops(2, 24, 28)(pil).shape == (2, 3, 24, 24)
-    same = ShiftCrops(2, 24, 24)(pil)  # view == crop: nowhere to shift
+    image = torch.from_numpy(make_classification_set(1, 32, seed=0)[0][0]).permute(2, 0, 1)
+    crops = ShiftCrops(2, 24, 28)(image)
+    assert crops.shape == (2, 3, 24, 24) and crops.dtype == torch.uint8
+    same = ShiftCrops(2, 24, 24)(image)  # view == crop: nowhere to shift
     assert torch.equal(same[0], same[1])
-    assert ShiftCrops(2, 24, 28, "random_resized")(pil).shape == (2, 3, 24, 24)
+    assert ShiftCrops(2, 24, 28, "random_resized")(image).shape == (2, 3, 24, 24)
+
+
+def test_images_decoded_as_tensors_and_normalised_per_batch_match_the_pil_pipeline(tmp_path):
+    images, labels = make_classification_set(4, 32, seed=0)
+    write_imagefolder(tmp_path, "val", images, labels, synthetic_wnids(10))
+    paths = sorted(str(p) for p in (tmp_path / "val").rglob("*.JPEG"))
+    batch = torch.stack([decode_rgb(p) for p in paths])
+    assert batch.dtype == torch.uint8 and batch.shape == (4, 3, 32, 32)
+    pil = torch.stack([normalise()(Image.open(p).convert("RGB")) for p in paths])
+    assert torch.allclose(normalise_batch()(batch), pil, atol=1e-6)
 
 
 def _tiny_fit(resume, key="run", init_seed=0) -> tuple[nn.Module, list[float]]:
@@ -173,12 +185,13 @@ CFG = {
         "workers": 0,
     },
     "augshift": {"lam": 1.0, "crop_scheme": "translate"},
+    "eval": {"passes": 2, "shift_passes": 1, "shifts": [1, 4], "batch_size": 4, "workers": 0},
 }
 
 
 def test_ddp_training_on_two_cpu_processes_with_gloo(tmp_path):
     _tiny_imagenet(tmp_path / "imagenet")
-    outputs = tuple(str(tmp_path / f) for f in ("m.pt", "m.json", "m.resume"))
+    outputs = tuple(str(tmp_path / f) for f in ("m.pt", "m.json", "run.json", "m.resume"))
     cpus = [torch.device("cpu")] * 2  # one process per device, as for a job holding two GPUs
     train_shift_model(
         tmp_path / "imagenet", "augshift", 0, CFG, cpus, outputs, {"config_hash": "x"}
@@ -187,6 +200,9 @@ def test_ddp_training_on_two_cpu_processes_with_gloo(tmp_path):
     assert model.backbone.fc.out_features == 2
     result = json.loads((tmp_path / "m.json").read_text())
     assert result["provenance"]["world_size"] == 2 and len(result["train_loss"]) == 2
+    run = json.loads((tmp_path / "run.json").read_text())  # evaluated by the same call
+    assert run["model"] == "augshift" and 0 <= run["top1"] <= 1
+    assert set(run["shift_consistency"]) == {"1", "4"} and len(run["consistency_passes"]) == 2
     assert not (tmp_path / "m.resume").exists()
 
 

@@ -52,9 +52,10 @@ def test_tiny_config_builds_table2_and_fig_s2_with_every_rule_logged(tmp_path):
     cfg = _config(REPO / "config.yaml", TINY)
     table, _ = _check_outputs(tmp_path, "tiny", cfg)
     assert list(table.seed) == [0] * 4
-    for rule in ("train_augshift_seed0", "eval_blurpool_k2_seed0"):
+    for rule in ("train_augshift_seed0", "train_blurpool_k2_seed0"):
         assert (tmp_path / f"benchmarks/tiny/shift/{rule}.tsv").exists()
         assert (tmp_path / f"logs/tiny/shift/{rule}.log").exists()
+    assert "rule eval_shift" not in output(result)  # a trained model is evaluated by its job
     assert not list((tmp_path / "results/tiny/shift/models").glob("*.resume.pt"))
 
 
@@ -76,7 +77,7 @@ def test_published_weights_are_imported_by_pinned_sha256(tmp_path):
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"width": 64, "weights": weights}}))
     result = snakemake(tmp_path, "--cores", "2", "table2", configs=configs)
     assert result.returncode == 0, output(result)[-4000:]
-    assert "rule import_shift_model" in output(result)
+    assert "rule import_shift_model" in output(result) and "rule eval_shift" in output(result)
     for name in weights:
         meta = json.loads((tmp_path / f"results/tiny/shift/models/{name}_seed0.json").read_text())
         assert meta["source"] == "published" and meta["sha256"].startswith(weights[name]["sha256"])

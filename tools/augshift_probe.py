@@ -33,7 +33,8 @@ from torch import nn
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import load_checkpoint
 from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import imagefolder_dataset
+from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
+from chanpos.encoders import normalise_batch
 from chanpos.latent import gap
 from chanpos.models.shift_resnet import ShiftResNet
 from chanpos.seeding import seed_everything
@@ -71,10 +72,11 @@ def pair_breakdown(model: nn.Module, root: Path, cfg: dict) -> dict:
     mse, sq, n = 0.0, 0.0, 0
     sample = zhang_offsets(v - c)
     gens = [torch.Generator().manual_seed(p) for p in range(passes)]
+    norm = normalise_batch()
     for x, y in _views(root, "val", v, v, cfg["eval"]):
         for gen in gens:
             a, b = sample(len(x), gen)
-            xa, xb = crop_windows(x, a, c), crop_windows(x, b, c)
+            xa, xb = norm(crop_windows(x, a, c)), norm(crop_windows(x, b, c))
             if hasattr(model, "encode"):
                 za, zb = gap(model.encode(xa)), gap(model.encode(xb))
                 la, lb = model.backbone.fc(za), model.backbone.fc(zb)
@@ -101,12 +103,13 @@ def evaluate(model: nn.Module, root: Path, cfg: dict) -> dict:
     """:func:`chanpos.shift.evaluate_shift` restated with the same library calls, the Zhang
     part folded into :func:`pair_breakdown` so that each crop is encoded once."""
     c, v, ev = cfg["crop"], cfg["view"], cfg["eval"]
-    res = {"top1": accuracy(model, _views(root, "val", v, c, ev), "cpu")}
+    net = nn.Sequential(normalise_batch(), model)
+    res = {"top1": accuracy(net, _views(root, "val", v, c, ev), "cpu")}
     res.update(pair_breakdown(model, root, cfg))
     fv = fig_view(cfg)
     samplers = {s: shift_offsets(fv - c, s) for s in ev["shifts"]}
     shifts = consistency(
-        model, _views(root, "val", fv, fv, ev), c, samplers, ev["shift_passes"], 0, "cpu"
+        net, _views(root, "val", fv, fv, ev), c, samplers, ev["shift_passes"], 0, "cpu"
     )
     res["shift_consistency"] = {str(s): round(float(np.mean(p)), 4) for s, p in shifts.items()}
     return res
@@ -117,7 +120,7 @@ def train_objective_parts(model: ShiftResNet, root: Path, cfg: dict, lam: float)
     crops = ShiftCrops(
         2, cfg["crop"], cfg["view"], cfg["augshift"]["crop_scheme"], cfg["train"]["scale"]
     )
-    data = imagefolder_dataset(root, "train", crops)
+    data = imagefolder_dataset(root, "train", crops, decode_rgb)
     loader = torch.utils.data.DataLoader(
         data, 64, shuffle=True, generator=torch.Generator().manual_seed(0)
     )
@@ -154,7 +157,7 @@ def main() -> None:
         model = ShiftResNet(cfg["arch"], 1, k, cfg["width"])
     else:
         with tempfile.TemporaryDirectory() as tmp:
-            outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "r.pt"))
+            outs = tuple(str(Path(tmp) / f) for f in ("m.pt", "m.json", "run.json", "r.pt"))
             train_shift_model(
                 args.root, args.model, args.seed, cfg, [torch.device("cpu")], outs, {}
             )
