@@ -114,25 +114,38 @@ def test_missing_imagenet_stops_table2_before_any_job(tmp_path):
     assert not (tmp_path / "resources").exists() and not (tmp_path / "results").exists()
 
 
-def test_mini_augshift_is_more_shift_consistent_than_the_baseline_at_every_shift(mini):
+def test_mini_table2_and_fig_s2_cover_every_model_and_seed(mini):
     cfg = _config(REPO / "config.yaml")
     table, fig = _check_outputs(mini, "mini", cfg)
     assert (
         len(cfg["seeds"]) >= 3 and (table.groupby("model").seed.count() == len(cfg["seeds"])).all()
     )
-    means = fig.groupby(["shift", "model"]).consistency.mean().unstack()
-    assert (means["augshift"] > means["resnet50"]).all(), means
-    zhang = table.groupby("model").consistency.mean()
-    assert zhang["augshift"] > zhang["resnet50"], zhang
     md = (mini / "results/mini/tables/table2.md").read_text()
     assert "±" in md and "BlurPool-k2" in md
 
 
 @pytest.mark.xfail(
     strict=True,
+    reason="measured (mini, CPU, 3 seeds): AugShift 94.9 +- 0.9 % vs the plain ResNet's 94.9 +- "
+    "0.8 % in Table 2; in Fig. S2 below it at 6 and 9 px (92.7 vs 93.3, 90.4 vs 90.8 %). With "
+    "the input pipeline on PIL images (same crops, pixels within one level) it was above at every "
+    "shift: each run moves by about a point with such changes, as much as the effect "
+    "(tools/augshift_probe.md, third probe).",
+)
+def test_mini_augshift_is_more_shift_consistent_than_the_baseline_at_every_shift(mini):
+    table = pd.read_csv(mini / "results/mini/tables/table2.csv")
+    fig = pd.read_csv(mini / "results/mini/figures/fig_s2.csv")
+    means = fig.groupby(["shift", "model"]).consistency.mean().unstack()
+    assert (means["augshift"] > means["resnet50"]).all(), means
+    zhang = table.groupby("model").consistency.mean()
+    assert zhang["augshift"] > zhang["resnet50"], zhang
+
+
+@pytest.mark.xfail(
+    strict=True,
     reason="measured (mini, CPU, 3 seeds): AugShift + BlurPool-k2 is above BlurPool-k2 in Table 2 "
-    "(96.0 +- 0.6 vs 95.5 +- 0.3 %) but not in Fig. S2: within 0.3 points of it at every shift, "
-    "below at 5 of 6 (e.g. 92.3 +- 1.8 vs 92.6 +- 0.9 % at 11 px).",
+    "(95.9 +- 0.6 vs 95.3 +- 0.8 %) but not in Fig. S2: below it at 1, 6, 7 and 9 px (e.g. "
+    "98.4 +- 0.5 vs 98.9 +- 0.2 % at 1 px).",
 )
 def test_mini_augshift_adds_shift_consistency_on_top_of_blurpool(mini):
     fig = pd.read_csv(mini / "results/mini/figures/fig_s2.csv")
