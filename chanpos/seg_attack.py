@@ -183,8 +183,8 @@ def rank_segmenter_channels(
                 hit = torch.isin(mask, classes)
                 half = mask.shape[-1] // 2
                 left, right = int(hit[:, :half].sum()), int(hit[:, half:].sum())
-                total = side_fraction * (left + right)
-                sides.append(1 if left and left >= total else -1 if right and right >= total else 0)
+                need = side_fraction * (left + right)
+                sides.append(1 if left and left >= need else -1 if right and right >= need else 0)
             yield x
 
     model.eval()
