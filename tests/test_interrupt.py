@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.workflow import TINY, output, snakemake, snakemake_command
+from tests.workflow import TINY, local_env, output, snakemake, snakemake_command
 
 # one training job, long enough (60 epochs of a tiny net) to be killed mid-way
 SLOW = """
@@ -48,6 +48,7 @@ def test_a_run_killed_mid_training_reruns_cleanly(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=local_env(),
         start_new_session=True,  # its own process group: snakemake and its job die together
     )
     try:

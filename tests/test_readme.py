@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from chanpos.claims import CATALOGUE, FAILS, HOLDS, INCONCLUSIVE
-from tests.workflow import REPO, SNAKEMAKE
+from tests.workflow import REPO, SNAKEMAKE, local_env
 
 
 def test_readme_rulegraph_is_current():
@@ -18,6 +18,7 @@ def test_readme_rulegraph_is_current():
         capture_output=True,
         text=True,
         check=True,
+        env=local_env(),
     ).stdout
     edges = [
         line.strip()

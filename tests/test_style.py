@@ -4,13 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.workflow import REPO, SNAKEMAKE
+from tests.workflow import REPO, SNAKEMAKE, local_env
 
 BIN = Path(sys.executable).parent
 
 
 def _run(*cmd: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=local_env()
+    )
 
 
 def test_snakemake_lint_is_clean():

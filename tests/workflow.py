@@ -10,6 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TINY = REPO / "tests" / "configs" / "tiny.yaml"
+NO_SLURM = REPO / "tests" / "configs" / "no_slurm.conf"
 
 
 def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[str]:
@@ -30,13 +31,17 @@ def snakemake_command(workdir: Path, *args: str, configs: tuple[Path, ...] = ())
     ]
 
 
+def local_env() -> dict[str, str]:
+    """The environment of a local (non-SLURM) run: a SLURM config whose queries fail at once."""
+    return {**os.environ, "PYTHONWARNINGS": "ignore", "SLURM_CONF": str(NO_SLURM)}
+
+
 def snakemake(
     workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900
 ) -> subprocess.CompletedProcess:
     """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``."""
     cmd = snakemake_command(workdir, *args, configs=configs)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=local_env())
 
 
 def output(result: subprocess.CompletedProcess) -> str:
