@@ -94,7 +94,14 @@ def test_table1_runs_every_job_through_sbatch_and_matches_a_local_run(
     assert ran.returncode == 0, output(ran)[-4000:]
     # --workflow-profile given again overrides the helper's `--workflow-profile none`
     ran = snakemake(
-        cluster, "--workflow-profile", str(PROFILE), *FAST, "table1", configs=configs, timeout=1800
+        cluster,
+        "--workflow-profile",
+        str(PROFILE),
+        *FAST,
+        "table1",
+        configs=configs,
+        timeout=1800,
+        slurm=True,
     )
     log = output(ran)
     assert ran.returncode == 0, log[-4000:]

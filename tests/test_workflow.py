@@ -267,7 +267,7 @@ def test_paper_torchvision_weights_are_imported_by_pinned_hash(tmp_path):
 
 def test_paper_preset_through_the_slurm_profile_requests_gpus(tmp_path):
     profile = ("--workflow-profile", str(REPO / "profiles" / "slurm"))
-    result = snakemake(tmp_path, "-n", *profile, configs=(REPO / "config.paper.yaml",))
+    result = snakemake(tmp_path, "-n", *profile, configs=(REPO / "config.paper.yaml",), slurm=True)
     text = output(result)
     assert result.returncode == 0, text
     jobs = text.split("\n\n")

@@ -37,11 +37,17 @@ def local_env() -> dict[str, str]:
 
 
 def snakemake(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = (), timeout: int = 900
+    workdir: Path,
+    *args: str,
+    configs: tuple[Path, ...] = (),
+    timeout: int = 900,
+    slurm: bool = False,
 ) -> subprocess.CompletedProcess:
-    """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``."""
+    """Run snakemake on the repo's Snakefile in ``workdir`` with config.yaml plus ``configs``;
+    ``slurm``: through the machine's SLURM (the SLURM profile), else :func:`local_env`."""
     cmd = snakemake_command(workdir, *args, configs=configs)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=local_env())
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"} if slurm else local_env()
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def output(result: subprocess.CompletedProcess) -> str:
