@@ -13,8 +13,8 @@ rule make_claims:
         table2_runs=rules.make_table2.input,
         fig_s2=rules.make_fig_s2.output.csv,
         fig_s2_runs=rules.make_fig_s2.input,
-        seg_attack=rules.seg_attack.output.csv,
-        seg_attack_runs=rules.seg_attack.output.summary,
+        seg_attack=rules.seg_attack_table.output.csv,
+        seg_attack_runs=rules.seg_attack_table.input.summary,
         table_s1=rules.make_table_s1.output.csv,
         table_s1_runs=rules.make_table_s1.input.runs,
     output:

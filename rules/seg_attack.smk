@@ -23,16 +23,21 @@ _seg_reference = (
 
 rule seg_rank:
     input:
-        model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+        model=SEGMENTER,
         data=cityscapes_input(),
         reference=list(_seg_reference.values()),
     output:
-        **{name: f"{RESULTS}/seg_attack/rankings/{name}.json" for name in SEG_RANKINGS},
-        summary=f"{RESULTS}/seg_attack/rankings.json",
+        **{
+            name: f"{RESULTS}/seg_attack/{{model}}/rankings/{name}.json"
+            for name in SEG_RANKINGS
+        },
+        summary=f"{RESULTS}/seg_attack/{{model}}/rankings.json",
     log:
-        f"{LOGS}/seg_attack/rank.log",
+        f"{LOGS}/seg_attack/{{model}}/rank.log",
     benchmark:
-        f"{BENCH}/seg_attack/rank.tsv"
+        f"{BENCH}/seg_attack/{{model}}/rank.tsv"
+    wildcard_constraints:
+        model=one_of(SEG_MODELS),
     conda:
         "../envs/chanpos.yaml"
     resources:
@@ -47,19 +52,23 @@ rule seg_rank:
 
 rule seg_attack:
     input:
-        **{name: f"{RESULTS}/seg_attack/rankings/{name}.json" for name in SEG_RANKINGS},
-        model=f"{RESULTS}/encoders/deeplabv3_cityscapes.pt",
+        **{
+            name: f"{RESULTS}/seg_attack/{{model}}/rankings/{name}.json"
+            for name in SEG_RANKINGS
+        },
+        model=SEGMENTER,
         data=cityscapes_input(),
     output:
-        csv=f"{RESULTS}/tables/seg_attack.csv",
-        summary=f"{RESULTS}/tables/seg_attack.json",
+        csv=f"{RESULTS}/seg_attack/{{model}}/attack.csv",
+        summary=f"{RESULTS}/seg_attack/{{model}}/attack.json",
     log:
-        f"{LOGS}/seg_attack/attack.log",
+        f"{LOGS}/seg_attack/{{model}}/attack.log",
     benchmark:
-        f"{BENCH}/seg_attack/attack.tsv"
+        f"{BENCH}/seg_attack/{{model}}/attack.tsv"
+    wildcard_constraints:
+        model=one_of(SEG_MODELS),
     conda:
         "../envs/chanpos.yaml"
-    threads: 2  # the figures wait on it
     resources:
         gpu=GPUS,
     params:
@@ -69,13 +78,32 @@ rule seg_attack:
         "../scripts/seg_attack.py"
 
 
+rule seg_attack_table:
+    input:
+        csv=expand(rules.seg_attack.output.csv, model=SEG_MODELS),
+        summary=expand(rules.seg_attack.output.summary, model=SEG_MODELS),
+    output:
+        csv=f"{RESULTS}/tables/seg_attack.csv",
+        summary=f"{RESULTS}/tables/seg_attack.json",
+    log:
+        f"{LOGS}/seg_attack/table.log",
+    benchmark:
+        f"{BENCH}/seg_attack/table.tsv"
+    conda:
+        "../envs/chanpos.yaml"
+    params:
+        models=SEG_MODELS,
+    script:
+        "../scripts/seg_attack_table.py"
+
+
 SEG_CATEGORY = "Sec. 4.2: position-specific channels"
 
 
 rule make_seg_attack_figure:
     input:
-        csv=rules.seg_attack.output.csv,
-        summary=rules.seg_attack.output.summary,
+        csv=rules.seg_attack_table.output.csv,
+        summary=rules.seg_attack_table.output.summary,
     output:
         pdf=report(
             f"{RESULTS}/figures/{{figure}}.pdf",
@@ -128,6 +156,7 @@ rule fig_s4:
 
 
 localrules:
+    seg_attack_table,
     fig_seg_attack,
     fig_s3,
     fig_s4,

@@ -32,6 +32,7 @@ with job(snakemake):
         caption = f"relative mIoU drop (%) per half, top-N {side}-specific channels zeroed"
     stem = Path(snakemake.output.pdf).with_suffix("")
     save_figure(fig, stem, data)
-    prov = json.loads(Path(snakemake.input.summary).read_text())["provenance"]
-    notes = seg_attack_notes(snakemake.config) + provenance_lines([prov])
+    runs = json.loads(Path(snakemake.input.summary).read_text())["runs"]
+    provs = [run["provenance"] for run in runs]
+    notes = seg_attack_notes(snakemake.config) + provenance_lines(provs)
     write_table(data, wide, stem, f"{figure}: {caption}", notes, formats=("md", "html"))

@@ -28,6 +28,7 @@ with job(snakemake, seed=0) as ctx:
         long.to_csv(tmp, index=False)
     base = long[long.n == 0].drop_duplicates("region").set_index("region")["miou"]
     result = {
+        "model": snakemake.wildcards.model,
         "images": len(loader.dataset),
         "latent_channels": channels,
         "n": ns,

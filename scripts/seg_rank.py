@@ -23,6 +23,7 @@ with job(snakemake, seed=0) as ctx:
         write_ranking(snakemake.output[name], name, order)
     names = loader.dataset.names
     result = {
+        "model": snakemake.wildcards.model,
         "split": cfg["rank_split"],
         "images": len(names),
         "sets": {side: [names[i] for i in idx] for side, idx in ranked["sets"].items()},

@@ -21,6 +21,7 @@ from chanpos.claims import (
     gap,
     group,
     paper_claims,
+    retained_share,
     verdict,
 )
 from chanpos.decode import fig_s1_notes
@@ -293,31 +294,45 @@ def test_catalogue_decides_table2_and_fig_s2_on_consistency(tmp_path):
     assert "lambda unknown" in assumptions and "Fig. S2 construction" in assumptions
 
 
-def test_seg_attack_claims_compare_rankings_with_random_draws(tmp_path):
-    base = {"overall": 0.60, "left": 0.60, "right": 0.60, "center": 0.60}
+def _seg_rows(model: str, base: float, ranked: dict, random: list[float]) -> list[dict]:
+    """One segmenter's attack table at N = 0 and 8: ``ranked`` per ranking and region (0.45
+    where not given), ``random`` per draw for every region."""
     rows = [
-        {"ranking": k, "n": 0, "seed": None, "region": r, "miou": v}
+        {"model": model, "ranking": k, "n": 0, "seed": None, "region": r, "miou": base}
         for k in ("overall", "left", "right")
-        for r, v in base.items()
+        for r in ("overall", "left", "right", "center")
     ]
+    for k, regions in ranked.items():
+        for r in ("overall", "left", "right", "center"):
+            value = regions.get(r, 0.45)
+            rows.append(
+                {"model": model, "ranking": k, "n": 8, "seed": None, "region": r, "miou": value}
+            )
+    for seed, v in enumerate(random):
+        for r in ("overall", "left", "right", "center"):
+            rows.append(
+                {"model": model, "ranking": "random", "n": 8, "seed": seed, "region": r, "miou": v}
+            )
+    return rows
+
+
+def _seg_claims(tmp_path, rows):
+    pd.DataFrame(rows).to_csv(tmp_path / "seg_attack.csv", index=False)
+    table = pd.read_csv(tmp_path / "seg_attack.csv")
+    return paper_claims({"seg_attack": table}, CONFIG).set_index("id")
+
+
+def test_seg_attack_claims_compare_rankings_with_random_draws(tmp_path):
     # N = 8: the ranked channels hurt more than random; the left ones hurt the left half
     ranked = {
         "overall": {"overall": 0.30},
         "left": {"left": 0.20, "right": 0.50},
         "right": {"left": 0.40, "right": 0.40},
     }  # right-specific: no asymmetry
-    for k, regions in ranked.items():
-        for r in ("overall", "left", "right", "center"):
-            rows.append(
-                {"ranking": k, "n": 8, "seed": None, "region": r, "miou": regions.get(r, 0.45)}
-            )
-    for seed, v in enumerate([0.50, 0.52, 0.48]):
-        for r in ("overall", "left", "right", "center"):
-            rows.append({"ranking": "random", "n": 8, "seed": seed, "region": r, "miou": v})
-    pd.DataFrame(rows).to_csv(tmp_path / "seg_attack.csv", index=False)
-    table = pd.read_csv(tmp_path / "seg_attack.csv")
-    claims = paper_claims({"seg_attack": table}, CONFIG).set_index("id")
+    claims = _seg_claims(tmp_path, _seg_rows("seed0", 0.60, ranked, [0.50, 0.52, 0.48]))
     assert claims.loc["SA-overall-n8", "verdict"] == HOLDS
+    assert claims.loc["SA-overall-n8", "rhs_mean"] == pytest.approx(0.30 / 0.60)
+    assert pd.isna(claims.loc["SA-overall-n8", "rhs_n"])  # one segmenter: a constant
     assert claims.loc["SA-left-n8", "verdict"] == HOLDS
     assert claims.loc["SA-left-n8", "lhs_mean"] == pytest.approx(
         (0.6 - 0.2) / 0.6 - (0.6 - 0.5) / 0.6
@@ -325,6 +340,40 @@ def test_seg_attack_claims_compare_rankings_with_random_draws(tmp_path):
     assert claims.loc["SA-right-n8", "verdict"] == INCONCLUSIVE  # 0 asymmetry, random's is 0 too
     assert "beyond 8 random channels" in claims.loc["SA-left-n8", "statement"]
     assert "no seeds" in claims.loc["SA-left-n8", "assumptions"]
+
+
+def test_seg_attack_claims_pair_each_segmenters_runs_as_shares_of_its_baseline(tmp_path):
+    # three segmenters with different unmodified mIoU (0.4, 0.6, 0.8) and different robustness:
+    # their random draws keep 70, 80 or 90 % of it and their top 8 channels 5 points less. The
+    # groups overlap; paired by segmenter, every one of them loses more to its top 8.
+    rows = []
+    for model, base, kept in (("seed0", 0.4, 0.7), ("seed1", 0.6, 0.8), ("seed2", 0.8, 0.9)):
+        top = {"overall": base * (kept - 0.05)}
+        ranked = {"overall": top, "left": {"left": base * 0.7, "right": base * 0.9}}
+        ranked["right"] = {"left": base * 0.7, "right": base * 0.9}  # hurts the wrong half
+        draws = [base * (kept + d) for d in (-0.01, 0.0, 0.01)]
+        rows += _seg_rows(model, base, ranked, draws)
+    claims = _seg_claims(tmp_path, rows)
+    overall = claims.loc["SA-overall-n8"]
+    assert overall["verdict"] == HOLDS
+    assert (overall["lhs_n"], overall["rhs_n"]) == (3, 3)  # segmenters
+    assert overall["difference"] == pytest.approx(0.05)
+    assert overall["ci_low"] == pytest.approx(0.05)  # every resample: the same paired gap
+    assert claims.loc["SA-left-n8", "verdict"] == HOLDS
+    assert claims.loc["SA-left-n8", "lhs_mean"] == pytest.approx(0.2)
+    assert claims.loc["SA-right-n8", "verdict"] == FAILS
+    assert "paired by segmenter" in overall["assumptions"]
+    # unpaired, the same numbers decide nothing: the segmenters' spread hides the gap
+    random = group("random", ranking="random", n=8, region="overall")
+    top = group("top 8", ranking="overall", n=8, region="overall")
+    claim = Claim("unpaired", "", "", "seg_attack", random, top, value="retained")
+    unpaired = evaluate(claim, retained_share(pd.DataFrame(rows)), 2000, 0.95, 0)
+    assert unpaired["verdict"] == INCONCLUSIVE
+    # one segmenter reverses the effect: three segmenters no longer decide it
+    rows = [r for r in rows if not (r["model"] == "seed2" and r["ranking"] == "overall" and r["n"])]
+    rows += _seg_rows("seed2", 0.8, {"overall": {"overall": 0.8}}, [])[-4:]
+    mixed = _seg_claims(tmp_path, rows).loc["SA-overall-n8"]
+    assert mixed["verdict"] == INCONCLUSIVE and mixed["rhs_n"] == 3
 
 
 def test_table_s1_claims_compare_targeted_zeroing_with_random_draws(tmp_path):

@@ -41,7 +41,14 @@ from chanpos.latent import LatentSplit
 from chanpos.metrics import REGIONS, confusion_matrix, mean_iou, region_columns
 from chanpos.metrics import region_confusion_matrices as region_cms
 from chanpos.models.deeplab import DeepLabV3, from_vainf_state_dict, load_vainf_checkpoint
-from chanpos.seg_attack import attack, attack_variants, rank_segmenter_channels, relative_drops
+from chanpos.seg_attack import (
+    attack,
+    attack_variants,
+    combine_attacks,
+    drop_table,
+    rank_segmenter_channels,
+    relative_drops,
+)
 from tests.test_models_metrics import _independent_miou
 
 TINY_ARCH = {"layers": [1, 1, 1, 1], "width": 4, "aspp_channels": 8, "aspp_rates": [1, 2]}
@@ -180,20 +187,41 @@ def test_zeroing_no_channels_leaves_the_outputs_unchanged():
     assert (zeroed != expected["overall"]).all()  # zeroing 16 of 128 channels changes something
 
 
-def test_relative_drops_use_the_unzeroed_model_as_baseline():
+def test_relative_drops_use_each_segmenters_unzeroed_model_as_baseline():
     import pandas as pd
 
     long = pd.DataFrame(
         {
-            "ranking": ["left"] * 4,
-            "n": [0, 0, 8, 8],
-            "seed": [None] * 4,
-            "region": ["left", "right", "left", "right"],
-            "miou": [0.8, 0.5, 0.6, 0.5],
+            "model": ["seed0"] * 4 + ["seed1"] * 4,
+            "ranking": ["left"] * 8,
+            "n": [0, 0, 8, 8] * 2,
+            "seed": [None] * 8,
+            "region": ["left", "right", "left", "right"] * 2,
+            "miou": [0.8, 0.5, 0.6, 0.5, 0.4, 0.5, 0.1, 0.25],
         }
     )
-    drops = relative_drops(long, "left").set_index("region").relative_drop
-    assert drops["left"] == pytest.approx(0.25) and drops["right"] == pytest.approx(0.0)
+    drops = relative_drops(long, "left").set_index(["model", "region"]).relative_drop
+    assert drops["seed0", "left"] == pytest.approx(0.25) and drops["seed0", "right"] == 0.0
+    assert drops["seed1", "left"] == pytest.approx(0.75) and drops["seed1", "right"] == 0.5
+    table = drop_table(relative_drops(long, "left"))
+    assert table.loc[0, "left half drop (%)"] == "50.0 ± 35.4 (n=2)"
+
+
+def test_attack_tables_combine_with_a_model_column(tmp_path):
+    import pandas as pd
+
+    rows = {
+        "ranking": ["random", "overall"],
+        "n": [8, 8],
+        "seed": [3, None],
+        "region": ["left"] * 2,
+    }
+    for model, miou in (("seed0", [0.5, 0.4]), ("seed1", [0.6, 0.3])):
+        pd.DataFrame({**rows, "miou": miou}).to_csv(tmp_path / f"{model}.csv", index=False)
+    long = combine_attacks({m: tmp_path / f"{m}.csv" for m in ("seed0", "seed1")})
+    assert list(long.columns) == ["model", "ranking", "n", "seed", "region", "miou"]
+    assert list(long.model) == ["seed0", "seed0", "seed1", "seed1"]
+    assert long.seed.isna().tolist() == [False, True, False, True]
 
 
 # ---------------------------------------------------------------- region mIoU

@@ -13,6 +13,7 @@ import torch
 import yaml
 
 from chanpos.channels import read_ranking
+from chanpos.claims import HOLDS, retained_share
 from chanpos.metrics import REGIONS
 from tests.workflow import REPO, TINY, output, snakemake
 
@@ -20,6 +21,10 @@ pytestmark = pytest.mark.workflow
 TARGETS = ("fig_seg_attack", "fig_s3", "fig_s4")
 TINY_CFG = yaml.safe_load(TINY.read_text())["seg_attack"]
 MINI_CFG = yaml.safe_load((REPO / "config.yaml").read_text())["seg_attack"]
+TINY_MODELS = [
+    f"seed{s}"
+    for s in yaml.safe_load(TINY.read_text())["encoders"]["deeplabv3_cityscapes"]["train"]["seeds"]
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,32 +36,37 @@ def tiny(tmp_path_factory):
     return workdir
 
 
-def test_tiny_long_table_has_every_ranking_n_seed_and_region(tiny):
+def test_tiny_long_table_has_every_model_ranking_n_seed_and_region(tiny):
     long = pd.read_csv(tiny / "results/tiny/tables/seg_attack.csv")
-    assert list(long.columns) == ["ranking", "n", "seed", "region", "miou"]
+    assert list(long.columns) == ["model", "ranking", "n", "seed", "region", "miou"]
     ns, seeds = sorted({0, *TINY_CFG["n"]}), TINY_CFG["seeds"]
-    assert len(long) == (3 + len(seeds)) * len(ns) * len(REGIONS)
+    assert len(TINY_MODELS) >= 2 and list(dict.fromkeys(long.model)) == TINY_MODELS
+    assert len(long) == len(TINY_MODELS) * (3 + len(seeds)) * len(ns) * len(REGIONS)
     assert set(long.ranking) == {"overall", "left", "right", "random"}
     assert set(long.region) == set(REGIONS) and sorted(set(long.n)) == ns
     assert long.miou.between(0, 1).all()
     assert long.loc[long.ranking != "random", "seed"].isna().all()
     assert sorted(long.loc[long.ranking == "random", "seed"].unique()) == seeds
-    base = long[long.n == 0].groupby("region").miou.nunique()
-    assert (base == 1).all()  # N = 0 is the one unmodified model, whatever the ranking
+    base = long[long.n == 0].groupby(["model", "region"]).miou.nunique()
+    assert (base == 1).all()  # N = 0 is each unmodified model, whatever the ranking
     summary = json.loads((tiny / "results/tiny/tables/seg_attack.json").read_text())
-    assert {"config_hash", "git_revision", "seed", "device"} <= set(summary["provenance"])
-    unmodified = long[long.n == 0].groupby("region").miou.first()
-    assert summary["baseline_miou"] == pytest.approx(unmodified.to_dict())
+    assert [run["model"] for run in summary["runs"]] == TINY_MODELS
+    for run in summary["runs"]:
+        assert {"config_hash", "git_revision", "seed", "device"} <= set(run["provenance"])
+        unmodified = long[(long.n == 0) & (long.model == run["model"])].groupby("region").miou
+        assert run["baseline_miou"] == pytest.approx(unmodified.first().to_dict())
 
 
-def test_tiny_rankings_are_in_the_authors_shape_with_the_assumption_named(tiny):
-    rankings = tiny / "results/tiny/seg_attack/rankings"
+@pytest.mark.parametrize("model", TINY_MODELS)
+def test_tiny_rankings_are_in_the_authors_shape_with_the_assumption_named(tiny, model):
+    rankings = tiny / f"results/tiny/seg_attack/{model}/rankings"
     arch = yaml.safe_load(TINY.read_text())["encoders"]["deeplabv3_cityscapes"]["arch"]
     channels = 32 * arch["width"]
     for name in ("overall", "left", "right"):
         blob = json.loads((rankings / f"{name}.json").read_text())
         assert list(blob) == [name] and sorted(blob[name]) == list(range(channels))
-    summary = json.loads((tiny / "results/tiny/seg_attack/rankings.json").read_text())
+    summary = json.loads((tiny / f"results/tiny/seg_attack/{model}/rankings.json").read_text())
+    assert summary["model"] == model
     assert "Assumption" in summary["definitions"]["right"]
     assert summary["sets"]["left"] and summary["sets"]["right"]
     assert not set(summary["sets"]["left"]) & set(summary["sets"]["right"])
@@ -71,12 +81,15 @@ def test_tiny_figures_and_their_numbers(tiny):
     curve = pd.read_csv(figures / "fig_seg_attack.csv")
     assert list(curve.columns) == ["ranking", "region", "n", "mean", "std", "runs"]
     assert set(curve.ranking) == {"overall", "random"}
-    assert set(curve.loc[curve.ranking == "random", "runs"]) == {len(TINY_CFG["seeds"])}
+    random_runs = len(TINY_MODELS) * len(TINY_CFG["seeds"])  # (segmenter, draw)
+    assert set(curve.loc[curve.ranking == "random", "runs"]) == {random_runs}
+    assert set(curve.loc[curve.ranking == "overall", "runs"]) == {len(TINY_MODELS)}
     for stem, ranking in (("fig_s3", "right"), ("fig_s4", "left")):
         drops = pd.read_csv(figures / f"{stem}.csv")
         assert set(drops.ranking) == {ranking} and set(drops.region) == {"left", "right"}
+        assert list(dict.fromkeys(drops.model)) == TINY_MODELS
         expected = (drops.baseline - drops.miou) / drops.baseline
-        assert np.allclose(drops.relative_drop, expected)
+        assert np.allclose(drops.relative_drop, expected, equal_nan=True)  # NaN: mIoU 0 at N = 0
 
 
 def test_tiny_second_run_does_nothing(tiny):
@@ -142,7 +155,7 @@ def test_paper_checkpoint_is_imported_by_pinned_hash_and_refused_unpinned(tmp_pa
     cfg = {"encoders": {"deeplabv3_cityscapes": {"url": url, "sha256": sha, "arch": arch}}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     configs = (REPO / "config.paper.yaml", tmp_path / "c.yaml")
-    target = "results/paper/encoders/deeplabv3_cityscapes.pt"
+    target = "results/paper/encoders/deeplabv3_cityscapes/vainf.pt"
     result = snakemake(tmp_path / "pinned", "--cores", "1", target, configs=configs)
     assert result.returncode == 0, output(result)
     from chanpos.checkpoints import load_checkpoint
@@ -156,7 +169,7 @@ def test_paper_checkpoint_is_imported_by_pinned_hash_and_refused_unpinned(tmp_pa
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     result = snakemake(tmp_path / "unpinned", "--cores", "1", target, configs=configs)
     assert result.returncode != 0
-    log = tmp_path / "unpinned/logs/paper/encoders/deeplabv3_cityscapes.log"
+    log = tmp_path / "unpinned/logs/paper/encoders/deeplabv3_cityscapes/vainf.log"
     assert "sha256 is not pinned" in log.read_text() and "sha256sum" in log.read_text()
     assert not (tmp_path / "unpinned/resources/paper/downloads").exists()  # nothing fetched
 
@@ -177,7 +190,7 @@ def test_mmseg_checkpoint_is_checked_then_ranked_and_attacked_by_config_alone(tm
     write_mmengine_checkpoint(weights)
     sha = hashlib.sha256(weights.read_bytes()).hexdigest()
     encoder = {"source": "mmseg", "config": EXAMPLE, "overrides": SMALL, "url": weights.as_uri()}
-    target = "results/tiny/encoders/deeplabv3_cityscapes.pt"
+    target = "results/tiny/encoders/deeplabv3_cityscapes/mmseg.pt"
     bad = _run_with_encoder(tmp_path / "bad", {**encoder, "sha256": "0" * 64}, "-c1", target)
     assert bad.returncode != 0
     assert f"sha256 mismatch for resources/tiny/downloads/{weights.name}" in output(bad)
@@ -186,11 +199,17 @@ def test_mmseg_checkpoint_is_checked_then_ranked_and_attacked_by_config_alone(tm
     good = _run_with_encoder(tmp_path / "good", {**encoder, "sha256": sha}, "-c1", "fig_seg_attack")
     assert good.returncode == 0, output(good)[-4000:]
     results = tmp_path / "good/results/tiny"
-    assert isinstance(load_checkpoint(results / "encoders/deeplabv3_cityscapes.pt"), MMSegDeepLabV3)
+    assert isinstance(load_checkpoint(results / target.split("tiny/")[1]), MMSegDeepLabV3)
     for name in ("overall", "left", "right"):  # 64 latent channels: the small model's last stage
-        assert sorted(read_ranking(results / f"seg_attack/rankings/{name}.json")) == list(range(64))
+        ranking = read_ranking(results / f"seg_attack/mmseg/rankings/{name}.json")
+        assert sorted(ranking) == list(range(64))
     long = pd.read_csv(results / "tables/seg_attack.csv")
-    assert set(long.ranking) == {"overall", "left", "right", "random"}
+    assert set(long.model) == {"mmseg"} and set(long.ranking) == {
+        "overall",
+        "left",
+        "right",
+        "random",
+    }
     assert long.miou.between(0, 1).all() and set(long.n) == {0, *TINY_CFG["n"]}
     notes = (results / "figures/fig_seg_attack.md").read_text()
     assert "mmsegmentation's published checkpoint" in notes and weights.name in notes
@@ -223,44 +242,63 @@ def test_paper_preset_mmseg_alternative_is_valid_and_not_compared_with_the_autho
 # ---------------------------------------------------------------- the mini preset's effects
 
 
-def _long(workdir):
-    return pd.read_csv(workdir / "results/mini/tables/seg_attack.csv")
+MINI_SEEDS = yaml.safe_load((REPO / "config.yaml").read_text())["encoders"]["deeplabv3_cityscapes"][
+    "train"
+]["seeds"]
 
 
-def test_mini_targeted_overall_channels_cost_more_than_random_ones(mini):
-    long = _long(mini)
-    seeds = MINI_CFG["seeds"]
-    assert len(seeds) >= 3
-    whole = long[long.region == "overall"]
-    targeted = whole[whole.ranking == "overall"].set_index("n").miou
-    random = whole[whole.ranking == "random"].groupby("n").miou.mean()
-    assert targeted[0] > 0.5, targeted  # the segmenter works before any channel is zeroed
-    for n in [n for n in MINI_CFG["n"] if n > 0]:
-        assert targeted[n] < random[n], (n, targeted[n], random[n])
+def _verdicts(workdir, claim: str) -> dict[int, str]:
+    """The mini run's verdict on ``claim`` (SA-overall, SA-left, SA-right) per N > 0."""
+    claims = pd.read_csv(workdir / "results/mini/claims.csv").set_index("id")
+    return {n: claims.loc[f"{claim}-n{n}", "verdict"] for n in MINI_CFG["n"] if n > 0}
 
 
-def _own_half_costs_more(mini, ranking: str, other: str) -> None:
-    d = _long(mini)[lambda t: t.ranking == ranking].pivot(
-        index="n", columns="region", values="miou"
-    )
-    drop = 1 - d / d.loc[0]
-    largest = [n for n in MINI_CFG["n"] if n >= 64]  # a quarter of the channels and more
-    assert (drop.loc[largest, ranking] > drop.loc[largest, other]).all(), (ranking, drop)
+def test_mini_segmenters_work_and_their_claims_pool_them(mini):
+    assert len(MINI_SEEDS) >= 3 and len(MINI_CFG["seeds"]) >= 3
+    long = retained_share(pd.read_csv(mini / "results/mini/tables/seg_attack.csv"))
+    unmodified = long[(long.n == 0) & (long.region == "overall")].groupby("model").miou.first()
+    assert sorted(unmodified.index) == sorted(f"seed{s}" for s in MINI_SEEDS)
+    assert (unmodified > 0.5).all(), unmodified  # every segmenter works before any zeroing
+    claims = pd.read_csv(mini / "results/mini/claims.csv")
+    sa = claims[claims.id.str.startswith("SA-")]
+    assert len(sa) == 3 * len([n for n in MINI_CFG["n"] if n > 0])
+    assert (sa.lhs_n == len(MINI_SEEDS)).all() and (sa.rhs_n == len(MINI_SEEDS)).all()
+    assert sa.assumptions.str.contains("paired by segmenter").all()
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured (mini, CPU, 2 threads): the top-64 right-specific channels cost 18.2 % of "
-    "the right half's mIoU and 15.4 % of the left half's, but at 128 (half the channels) 62.0 vs "
-    "68.8 %. Which side the top-N side channels hurt changes with DeepLab's training seed "
-    "(tools/seg_side_probe.md); the workflow trains one model.",
+    raises=AssertionError,
+    reason="measured (mini, 3 segmenters, CPU, 1 thread each): the top-N overall channels keep "
+    "less of each segmenter's mIoU than N random ones in all three at N = 16 and 64 (99.4 vs "
+    "98.9 % and 91.7 vs 88.0 %: holds), but not at N = 8, 32 or 128, where the segmenters "
+    "disagree (inconclusive; at 128 one of them loses less to its top channels).",
+)
+def test_mini_targeted_overall_channels_cost_more_than_random_ones(mini):
+    verdicts = _verdicts(mini, "SA-overall")
+    assert set(verdicts.values()) == {HOLDS}, verdicts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="measured (mini, 3 segmenters): right-specific channels' excess asymmetry over random "
+    "is inconclusive at every N (one segmenter shows it at every N, one the reverse).",
 )
 def test_mini_right_specific_channels_cost_more_on_the_right_half(mini):
-    _own_half_costs_more(mini, "right", "left")
+    verdicts = _verdicts(mini, "SA-right")
+    assert set(verdicts.values()) == {HOLDS}, verdicts
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="measured (mini, 3 segmenters): left-specific channels' excess asymmetry over random "
+    "is inconclusive at every N (one segmenter shows it at every N, one the reverse).",
+)
 def test_mini_left_specific_channels_cost_more_on_the_left_half(mini):
-    _own_half_costs_more(mini, "left", "right")
+    verdicts = _verdicts(mini, "SA-left")
+    assert set(verdicts.values()) == {HOLDS}, verdicts
 
 
 def test_mini_every_job_wrote_a_log_and_a_benchmark(mini):
@@ -268,8 +306,10 @@ def test_mini_every_job_wrote_a_log_and_a_benchmark(mini):
         f.relative_to(mini / "benchmarks/mini").as_posix()
         for f in (mini / "benchmarks/mini").rglob("*.tsv")
     }
-    expected = {"data/generate_cityscapes.tsv", "encoders/deeplabv3_cityscapes.tsv"}
-    expected |= {"seg_attack/rank.tsv", "seg_attack/attack.tsv"}
+    models = [f"seed{s}" for s in MINI_SEEDS]
+    expected = {"data/generate_cityscapes.tsv", "seg_attack/table.tsv"}
+    expected |= {f"encoders/deeplabv3_cityscapes/{m}.tsv" for m in models}
+    expected |= {f"seg_attack/{m}/{step}.tsv" for m in models for step in ("rank", "attack")}
     expected |= {f"figures/{t}.tsv" for t in TARGETS}
     assert expected <= bench, bench
     assert all((mini / "logs/mini" / b.replace(".tsv", ".log")).exists() for b in expected)

@@ -10,14 +10,16 @@ import pandas as pd
 
 
 def jobs(root: Path) -> pd.DataFrame:
-    """One row per benchmark file (one per job): step folder, job name, wall and CPU seconds."""
+    """One row per benchmark file (one per job): step (the top folder), job (the rest of the
+    path), wall and CPU seconds."""
     rows = []
     for path in sorted(root.rglob("*.tsv")):
         last = pd.read_csv(path, sep="\t").iloc[-1]
+        parts = path.relative_to(root).with_suffix("").parts
         rows.append(
             {
-                "step": path.parent.name,
-                "job": path.stem,
+                "step": parts[0],
+                "job": "/".join(parts[1:]) or parts[0],
                 "wall_s": last["s"],
                 "cpu_s": last["cpu_time"],
             }
