@@ -551,10 +551,16 @@ CATALOGUE: dict[str, Callable[[pd.DataFrame, dict], list[Claim]]] = {
 DERIVED: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {"seg_attack": retained_share}
 
 
+def claim_table(source: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The table ``source``'s claims are built and decided on: its result table and the
+    columns :data:`DERIVED` adds."""
+    return DERIVED[source](table) if source in DERIVED else table
+
+
 def paper_claims(tables: Mapping[str, pd.DataFrame], config: dict) -> pd.DataFrame:
     """Every catalogued claim whose result table is in ``tables``, decided: one row per claim."""
     cfg = config["claims"]
-    tables = {s: DERIVED.get(s, lambda t: t)(t) for s, t in tables.items()}
+    tables = {source: claim_table(source, t) for source, t in tables.items()}
     rows = [
         evaluate(claim, tables[source], cfg["bootstrap"], cfg["confidence"], cfg["seed"])
         for source, build in CATALOGUE.items()
