@@ -91,6 +91,14 @@ class Claim:
     paired_by: str | None = None
 
 
+def _percentile_interval(stats: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of bootstrap statistics."""
+    stats = stats.round(12)  # float noise must not decide a verdict at exactly 0
+    tail = 50 * (1 - confidence)
+    lo, hi = np.percentile(stats, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
 def bootstrap_interval(
     samples: Sequence[np.ndarray],
     weights: Sequence[float],
@@ -103,10 +111,7 @@ def bootstrap_interval(
     stats = np.full(n_boot, float(offset))
     for w, x in zip(weights, samples, strict=True):
         stats += w * x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    stats = stats.round(12)  # float noise must not decide a verdict at exactly 0
-    tail = 50 * (1 - confidence)
-    lo, hi = np.percentile(stats, [tail, 100 - tail])
-    return float(lo), float(hi)
+    return _percentile_interval(stats, confidence)
 
 
 def cluster_bootstrap_interval(
@@ -121,10 +126,7 @@ def cluster_bootstrap_interval(
     the units (rows of ``unit_means``, one column per group) resampled together."""
     draws = rng.integers(0, len(unit_means), size=(n_boot, len(unit_means)))
     stats = offset + unit_means[draws].mean(axis=1) @ np.asarray(weights, dtype=float)
-    stats = stats.round(12)
-    tail = 50 * (1 - confidence)
-    lo, hi = np.percentile(stats, [tail, 100 - tail])
-    return float(lo), float(hi)
+    return _percentile_interval(stats, confidence)
 
 
 def verdict(low: float, high: float, n: int, test: str, margin: float = 0.0) -> str:
@@ -138,6 +140,14 @@ def verdict(low: float, high: float, n: int, test: str, margin: float = 0.0) -> 
             return HOLDS
         return FAILS if low > margin or high < -margin else INCONCLUSIVE
     raise ValueError(f"unknown test {test!r}; choose 'greater' or 'near'")
+
+
+def _matching(table: pd.DataFrame, where: Where) -> np.ndarray:
+    """Boolean mask of the rows of ``table`` whose columns equal ``where``'s values."""
+    mask = np.ones(len(table), dtype=bool)
+    for column, value in where.items():
+        mask &= (table[column] == value).to_numpy()
+    return mask
 
 
 def _key(where: Where) -> tuple:
@@ -164,12 +174,7 @@ def evaluate(
     for sign, side in ((1.0, claim.lhs), (-1.0, claim.rhs)):
         for w, where in side.terms:
             weights[_key(where)] = weights.get(_key(where), 0.0) + sign * w
-    rows = {}
-    for key in weights:
-        mask = np.ones(len(table), dtype=bool)
-        for column, value in key:
-            mask &= (table[column] == value).to_numpy()
-        rows[key] = table.loc[mask]
+    rows = {key: table.loc[_matching(table, dict(key))] for key in weights}
     if claim.paired_by:  # one value per unit and group: the unit's mean
         means = {k: r.groupby(claim.paired_by)[claim.value].mean() for k, r in rows.items()}
         units = sorted(set.intersection(*(set(m.index) for m in means.values())))
@@ -440,10 +445,7 @@ def retained_share(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows(table: pd.DataFrame, where: Where) -> np.ndarray:
-    mask = np.ones(len(table), dtype=bool)
-    for column, value in where.items():
-        mask &= (table[column] == value).to_numpy()
-    return table.loc[mask, "retained"].to_numpy(dtype=float)
+    return table.loc[_matching(table, where), "retained"].to_numpy(dtype=float)
 
 
 def _ranked(label: str, terms: tuple[tuple[float, Where], ...], table: pd.DataFrame) -> Side:
