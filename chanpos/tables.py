@@ -32,8 +32,8 @@ def summarise(df: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
 
 
 def mean_sd(mean: float, std: float, n: int, scale: float = 100.0) -> str:
-    """``"mean ± sd (n=k)"`` in percent."""
-    return f"{mean * scale:.1f} ± {std * scale:.1f} (n={n})"
+    """``"mean ± sd (n=k)"`` in percent; a mean that rounds to zero reads 0.0, not -0.0."""
+    return f"{round(mean * scale, 1) + 0.0:.1f} ± {std * scale:.1f} (n={n})"
 
 
 def mean_sd_table(

@@ -26,6 +26,7 @@ from chanpos.claims import (
 )
 from chanpos.decode import fig_s1_notes
 from chanpos.location import table1_notes
+from chanpos.tables import mean_sd
 from tests.workflow import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -390,3 +391,9 @@ def test_table_s1_claims_compare_targeted_zeroing_with_random_draws(tmp_path):
     assert claims.loc["TS1-faster_rcnn", "verdict"] == HOLDS  # 0.60 above every random draw
     assert claims.loc["TS1-csp", "verdict"] == FAILS  # 0.45 below them
     assert claims.loc["TS1-faster_rcnn", "paper"] == "34.36 vs 31.92 [Table S1]"
+
+
+def test_mean_sd_cells_never_read_minus_zero():
+    assert mean_sd(-7e-7, 0.0024, 3) == "0.0 ± 0.2 (n=3)"
+    assert mean_sd(-0.0123, 0.01, 3) == "-1.2 ± 1.0 (n=3)"
+    assert mean_sd(0.98899, 0.0003, 3) == "98.9 ± 0.0 (n=3)"
