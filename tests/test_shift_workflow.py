@@ -84,7 +84,8 @@ def test_published_weights_are_imported_by_pinned_sha256(tmp_path):
     assert "published" in (tmp_path / "results/tiny/tables/table2.md").read_text()
 
     weights["blurpool_k2"]["sha256"] = "0" * 8
-    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": {"width": 64, "weights": weights}}))
+    bad = {"width": 64, "weights": weights, "models": ["blurpool_k2"]}  # no training to wait for
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"shift": bad}))
     work = tmp_path / "bad"
     result = snakemake(work, "--cores", "1", "table2", configs=configs)
     assert result.returncode != 0
