@@ -34,11 +34,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from chanpos.decode import fig_s1_notes
-from chanpos.location import table1_notes
-from chanpos.seg_attack import seg_attack_notes
-from chanpos.shift import assumptions as shift_notes
-from chanpos.shift import model_label
+from chanpos.reports.fig_s1 import fig_s1_notes
+from chanpos.reports.seg_attack import seg_attack_notes
+from chanpos.reports.shift import assumptions as shift_notes
+from chanpos.reports.shift import model_label
+from chanpos.reports.table1 import table1_notes
+from chanpos.reports.table_s1 import PAPER, table_s1_notes
 from chanpos.tables import mean_sd
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
@@ -516,7 +517,6 @@ def seg_attack_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
 def table_s1_claims(table: pd.DataFrame, config: dict) -> list[Claim]:
     """Supplement S4, Table S1, per detector: zeroing the top-N Eq. 2 neck channels raises
     MR^-2 (All) more than N random channels."""
-    from chanpos.detect.attack import PAPER, table_s1_notes
 
     notes = (*table_s1_notes(config), SIDE_NOTE, BOOTSTRAP_NOTE)
     claims = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from chanpos.regions import REGIONS, region_columns
+
 IGNORE_INDEX = 255
 
 
@@ -31,24 +33,6 @@ def pixel_accuracy(cm: Tensor) -> float:
     """Fraction of labelled pixels predicted correctly."""
     total = cm.sum()
     return float(cm.diag().sum() / total) if total > 0 else float("nan")
-
-
-REGIONS = ("overall", "left", "right", "center")
-
-
-def region_columns(width: int, region: str) -> slice:
-    """Image columns of a region, as in the authors' attack: halves split at ``width // 2``;
-    ``center`` drops a quarter of the width on each side (512 px of Cityscapes' 2048)."""
-    half, quarter = width // 2, width // 4
-    spans = {
-        "overall": (0, width),
-        "left": (0, half),
-        "right": (half, width),
-        "center": (quarter, width - quarter),
-    }
-    if region not in spans:
-        raise ValueError(f"unknown region {region!r}; choose one of {REGIONS}")
-    return slice(*spans[region])
 
 
 def region_confusion_matrices(

@@ -7,7 +7,7 @@ _deeplab = config["encoders"]["deeplabv3_cityscapes"]
 CITYSCAPES_PACKAGES = ["gtFine_trainvaltest.zip", "leftImg8bit_trainvaltest.zip"]
 
 if _deeplab["source"] == "mmseg":  # a missing mmseg config stops the workflow at once
-    from chanpos.models.mmseg_deeplab import config_file
+    from chanpos.models.mmseg_config import config_file
 
     try:
         config_file(_deeplab["config"])

@@ -6,10 +6,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.channels import rank, write_ranking
-from chanpos.detect.attack import LEVEL_ASSUMPTION, rank_scores
+from chanpos.detect.attack import rank_scores
 from chanpos.detect.mmdet_models import coco_dataset, load_detector
 from chanpos.job import job
 from chanpos.provenance import write_result
+from chanpos.reports.table_s1 import LEVEL_ASSUMPTION
 
 cfg = snakemake.params.cfg
 with job(snakemake, seed=0) as ctx:

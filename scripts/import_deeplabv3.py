@@ -10,7 +10,8 @@ from chanpos.checkpoints import save_checkpoint
 from chanpos.data.cityscapes import NUM_CLASSES
 from chanpos.job import job
 from chanpos.models.deeplab import DeepLabV3, load_vainf_checkpoint
-from chanpos.models.mmseg_deeplab import describe, load_mmseg_checkpoint, model_config
+from chanpos.models.mmseg_config import describe, model_config
+from chanpos.models.mmseg_deeplab import load_mmseg_checkpoint
 from chanpos.provenance import write_result
 
 PUBLISHER = {

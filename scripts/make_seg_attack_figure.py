@@ -8,9 +8,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import job
+from chanpos.job import report_job
 from chanpos.plots import save_figure
-from chanpos.seg_attack import (
+from chanpos.reports.seg_attack import (
     attack_figure,
     attack_table,
     drop_table,
@@ -20,7 +20,7 @@ from chanpos.seg_attack import (
 from chanpos.tables import provenance_lines, write_table
 
 figure = snakemake.wildcards.figure
-with job(snakemake):
+with report_job(snakemake):
     long = pd.read_csv(snakemake.input.csv)
     if figure == "fig_seg_attack":
         fig, data = attack_figure(long)

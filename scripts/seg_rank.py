@@ -9,7 +9,8 @@ from chanpos.channels import compare_rankings, rank, read_ranking, write_ranking
 from chanpos.checkpoints import load_checkpoint
 from chanpos.job import job
 from chanpos.provenance import write_result
-from chanpos.seg_attack import SIDE_ASSUMPTION, eval_loader, rank_segmenter_channels
+from chanpos.reports.seg_attack import SIDE_ASSUMPTION
+from chanpos.seg_attack import eval_loader, rank_segmenter_channels
 
 cfg = snakemake.params.cfg
 with job(snakemake, seed=0) as ctx:

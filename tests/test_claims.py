@@ -24,8 +24,8 @@ from chanpos.claims import (
     retained_share,
     verdict,
 )
-from chanpos.decode import fig_s1_notes
-from chanpos.location import table1_notes
+from chanpos.reports.fig_s1 import fig_s1_notes
+from chanpos.reports.table1 import table1_notes
 from chanpos.tables import mean_sd
 from tests.workflow import REPO
 

@@ -17,15 +17,12 @@ from chanpos.checkpoints import load_checkpoint, save_checkpoint
 from chanpos.config import ConfigError, validate_config
 from chanpos.data.cityscapes import TRAIN_CLASSES
 from chanpos.encoders import normalise
+from chanpos.models.mmseg_config import EXAMPLE, config_file, describe, model_config
 from chanpos.models.mmseg_deeplab import (
-    EXAMPLE,
     MMSegDeepLabV3,
     build_segmentor,
     check_config,
-    config_file,
-    describe,
     load_mmseg_checkpoint,
-    model_config,
 )
 from tests.workflow import REPO
 

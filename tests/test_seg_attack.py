@@ -38,16 +38,15 @@ from chanpos.data.cityscapes import (
 )
 from chanpos.download import ChecksumError
 from chanpos.latent import LatentSplit
-from chanpos.metrics import REGIONS, confusion_matrix, mean_iou, region_columns
+from chanpos.metrics import confusion_matrix, mean_iou
 from chanpos.metrics import region_confusion_matrices as region_cms
 from chanpos.models.deeplab import DeepLabV3, from_vainf_state_dict, load_vainf_checkpoint
+from chanpos.regions import REGIONS, region_columns
+from chanpos.reports.seg_attack import combine_attacks, drop_table, relative_drops
 from chanpos.seg_attack import (
     attack,
     attack_variants,
-    combine_attacks,
-    drop_table,
     rank_segmenter_channels,
-    relative_drops,
 )
 from tests.test_models_metrics import _independent_miou
 

@@ -14,7 +14,7 @@ import yaml
 
 from chanpos.channels import read_ranking
 from chanpos.claims import HOLDS, retained_share
-from chanpos.metrics import REGIONS
+from chanpos.regions import REGIONS
 from tests.workflow import REPO, TINY, output, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -183,7 +183,8 @@ def _run_with_encoder(workdir, encoder, *args, base=TINY):
 
 def test_mmseg_checkpoint_is_checked_then_ranked_and_attacked_by_config_alone(tmp_path):
     from chanpos.checkpoints import load_checkpoint
-    from chanpos.models.mmseg_deeplab import EXAMPLE, MMSegDeepLabV3
+    from chanpos.models.mmseg_config import EXAMPLE
+    from chanpos.models.mmseg_deeplab import MMSegDeepLabV3
     from tests.test_mmseg_deeplab import SMALL, write_mmengine_checkpoint
 
     weights = tmp_path / "deeplabv3_r18-d8_small_cityscapes.pth"

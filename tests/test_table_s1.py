@@ -175,7 +175,7 @@ def test_ranking_scores_every_neck_channel_over_all_levels(detector):
 
 
 def test_table_rows_and_verdict():
-    from chanpos.detect.attack import targeted_vs_random, wide_table
+    from chanpos.reports.table_s1 import targeted_vs_random, wide_table
 
     rows = []
     for variant, seed, value in [
