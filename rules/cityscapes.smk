@@ -66,6 +66,12 @@ SEG_MODELS = (
     if _deeplab["source"] == "train"
     else [_deeplab["source"]]
 )
+# The seed each segmenter's rank and attack jobs run under and report: its training seed (0 for
+# the published model), so their provenance names the segmenter, not one shared job seed.
+SEG_SEEDS = {
+    model: int(model.removeprefix("seed")) if _deeplab["source"] == "train" else 0
+    for model in SEG_MODELS
+}
 SEGMENTER = f"{RESULTS}/encoders/deeplabv3_cityscapes/{{model}}.pt"
 
 

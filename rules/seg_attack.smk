@@ -46,6 +46,7 @@ rule seg_rank:
         root=lambda wc: cityscapes_root(),
         cfg=_sa,
         reference=_seg_reference,
+        seed=lambda wc: SEG_SEEDS[wc.model],
     script:
         "../scripts/seg_rank.py"
 
@@ -74,6 +75,7 @@ rule seg_attack:
     params:
         root=lambda wc: cityscapes_root(),
         cfg=_sa,
+        seed=lambda wc: SEG_SEEDS[wc.model],
     script:
         "../scripts/seg_attack.py"
 

@@ -13,7 +13,7 @@ from chanpos.provenance import write_result
 from chanpos.seg_attack import attack, attack_variants, eval_loader
 
 cfg = snakemake.params.cfg
-with job(snakemake, seed=0) as ctx:
+with job(snakemake, seed=snakemake.params.seed) as ctx:
     model = load_checkpoint(snakemake.input.model).to(ctx["device"])
     rankings = {name: read_ranking(snakemake.input[name]) for name in ("overall", "left", "right")}
     channels = len(rankings["overall"])

@@ -13,7 +13,7 @@ from chanpos.reports.seg_attack import SIDE_ASSUMPTION
 from chanpos.seg_attack import eval_loader, rank_segmenter_channels
 
 cfg = snakemake.params.cfg
-with job(snakemake, seed=0) as ctx:
+with job(snakemake, seed=snakemake.params.seed) as ctx:
     model = load_checkpoint(snakemake.input.model).to(ctx["device"])
     loader = eval_loader(snakemake.params.root, cfg["rank_split"], cfg["batch_size"])
     ranked = rank_segmenter_channels(

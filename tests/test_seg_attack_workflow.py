@@ -53,6 +53,8 @@ def test_tiny_long_table_has_every_model_ranking_n_seed_and_region(tiny):
     assert [run["model"] for run in summary["runs"]] == TINY_MODELS
     for run in summary["runs"]:
         assert {"config_hash", "git_revision", "seed", "device"} <= set(run["provenance"])
+        # the provenance names the segmenter's training seed, not one job seed shared by all
+        assert f"seed{run['provenance']['seed']}" == run["model"]
         unmodified = long[(long.n == 0) & (long.model == run["model"])].groupby("region").miou
         assert run["baseline_miou"] == pytest.approx(unmodified.first().to_dict())
 
