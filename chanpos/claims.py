@@ -37,9 +37,9 @@ import pandas as pd
 from chanpos.reports.fig_s1 import fig_s1_notes
 from chanpos.reports.seg_attack import seg_attack_notes
 from chanpos.reports.shift import assumptions as shift_notes
-from chanpos.reports.shift import model_label
 from chanpos.reports.table1 import table1_notes
 from chanpos.reports.table_s1 import PAPER, table_s1_notes
+from chanpos.shift_spec import model_label
 from chanpos.tables import mean_sd
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does not hold", "inconclusive"

@@ -1,5 +1,5 @@
 """Main Sec. 4.1 / Table 2 and supplement Fig. S2: train the four models
-(:data:`chanpos.reports.shift.MODELS`) and measure their top-1 and shift consistency; the
+(:data:`chanpos.shift_spec.MODELS`) and measure their top-1 and shift consistency; the
 table and figure are :mod:`chanpos.reports.shift`'s."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from chanpos.encoders import normalise_batch
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
 from chanpos.models.shift_resnet import ShiftResNet
 from chanpos.provenance import config_hash, write_result
-from chanpos.reports.shift import MODELS, fig_view
 from chanpos.seeding import seed_everything
+from chanpos.shift_spec import MODELS, fig_view
 from chanpos.train import accuracy
 
 log = logging.getLogger(__name__)

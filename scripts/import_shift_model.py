@@ -9,7 +9,7 @@ from chanpos.checkpoints import save_checkpoint
 from chanpos.job import job
 from chanpos.models.shift_resnet import import_published
 from chanpos.provenance import write_result
-from chanpos.reports.shift import MODELS
+from chanpos.shift_spec import MODELS
 
 with job(snakemake) as ctx:
     name, cfg = snakemake.wildcards.model, snakemake.params.cfg
