@@ -1,8 +1,8 @@
-"""What every rule's script does first: log to the rule's log file; for a compute job also fix
-threads, seed and claim devices.
+"""What every rule's script does first: log to the rule's log file; for a job that computes with
+torch also fix threads, seed and claim devices.
 
-This module imports no torch at the top: :func:`report_job` (tables, figures, claims) never needs
-it, and importing it costs such a job most of its run time.
+This module imports no torch at the top: :func:`plain_job` (data generation, tables, figures,
+claims) never needs it, and importing it costs such a job seconds, most of a report's run time.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _logged(smk: Any) -> Iterator[None]:
 
 @contextmanager
 def job(smk: Any, seed: int | None = None) -> Iterator[dict[str, Any]]:
-    """Run a Snakemake script body that computes with torch, logged as :func:`report_job`.
+    """Run a Snakemake script body that computes with torch, logged as :func:`plain_job`.
 
     Yields a context with the ``device`` (the main one), all ``devices`` the job holds (as many
     CUDA devices as its ``gpu`` resource, see :mod:`chanpos.gpus`) and the ``provenance`` dict
@@ -57,9 +57,10 @@ def job(smk: Any, seed: int | None = None) -> Iterator[dict[str, Any]]:
 
 
 @contextmanager
-def report_job(smk: Any) -> Iterator[dict[str, Any]]:
-    """Run a Snakemake script body that only reads result files and writes tables or figures:
-    stderr and logging go to ``smk.log[0]``; yields ``provenance`` (device ``cpu``, no seed)."""
+def plain_job(smk: Any) -> Iterator[dict[str, Any]]:
+    """Run a Snakemake script body that needs no torch (it generates data with numpy, or reads
+    results and writes tables or figures): stderr and logging go to ``smk.log[0]``; yields
+    ``provenance`` (device ``cpu``, no seed: a generator takes its seed from its config)."""
     with _logged(smk):
-        logging.info("rule %s: report job", smk.rule)
+        logging.info("rule %s: job without torch", smk.rule)
         yield {"provenance": provenance(smk.config, None, "cpu")}

@@ -16,7 +16,7 @@ from torchvision.transforms import v2 as T
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import load_checkpoint, save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
+from chanpos.data.imagefolder_dataset import decode_rgb, imagefolder_dataset
 from chanpos.encoders import normalise_batch
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
 from chanpos.models.shift_resnet import ShiftResNet

@@ -7,10 +7,10 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.data.cifar import CIFAR10_LABEL_NAMES, write_cifar10
 from chanpos.data.synthetic import make_classification_set
-from chanpos.job import job
+from chanpos.job import plain_job
 
 cfg = snakemake.params.cfg
-with job(snakemake):
+with plain_job(snakemake):
     train = make_classification_set(cfg["train_size"], 32, seed=cfg["seed"])
     test = make_classification_set(cfg["test_size"], 32, seed=cfg["seed"] + 1)
     write_cifar10(Path(snakemake.output[0]), train, test, CIFAR10_LABEL_NAMES)

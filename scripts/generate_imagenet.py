@@ -7,10 +7,10 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
 from chanpos.data.synthetic import make_classification_set
-from chanpos.job import job
+from chanpos.job import plain_job
 
 cfg = snakemake.params.cfg
-with job(snakemake):
+with plain_job(snakemake):
     k, size, root = cfg["num_classes"], cfg["image_size"], Path(snakemake.output[0])
     wnids = synthetic_wnids(k)
     for split, per_class, offset in [

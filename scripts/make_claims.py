@@ -8,10 +8,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.claims import CATALOGUE, claims_summary, paper_claims
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.tables import collect_runs, provenance_lines, write_table
 
-with report_job(snakemake) as ctx:
+with plain_job(snakemake) as ctx:
     inputs = dict(snakemake.input.items())  # <source>: its table, <source>_runs: its run JSONs
     sources = [name for name in CATALOGUE if name in inputs]
     claims = paper_claims({s: pd.read_csv(inputs[s]) for s in sources}, snakemake.config)

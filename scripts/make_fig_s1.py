@@ -5,14 +5,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.plots import grouped_bars, save_figure
 from chanpos.reports.fig_s1 import fig_s1_frame, fig_s1_notes
 from chanpos.tables import collect_runs, provenance_lines, write_table
 
 grid = snakemake.config["fig_s1"]["grid"]
 title = f"Decoding location from frozen encoders ({grid}x{grid} grid)"
-with report_job(snakemake):
+with plain_job(snakemake):
     runs, provs = collect_runs(snakemake.input, ["encoder", "readout", "seed", "accuracy"])
     fig = grouped_bars(
         runs,

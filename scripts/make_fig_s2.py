@@ -5,12 +5,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.plots import save_figure
 from chanpos.reports.shift import assumptions, fig_s2_frame, fig_s2_table, plot_fig_s2
 from chanpos.tables import collect_runs, provenance_lines, write_table
 
-with report_job(snakemake):
+with plain_job(snakemake):
     runs, provs = collect_runs(snakemake.input, ["model", "seed", "shift_consistency"])
     data = fig_s2_frame(runs)
     cfg = snakemake.config["shift"]

@@ -8,7 +8,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.plots import save_figure
 from chanpos.reports.seg_attack import (
     attack_figure,
@@ -20,7 +20,7 @@ from chanpos.reports.seg_attack import (
 from chanpos.tables import provenance_lines, write_table
 
 figure = snakemake.wildcards.figure
-with report_job(snakemake):
+with plain_job(snakemake):
     long = pd.read_csv(snakemake.input.csv)
     if figure == "fig_seg_attack":
         fig, data = attack_figure(long)

@@ -5,11 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.reports.table1 import table1_frames
 from chanpos.tables import collect_runs, provenance_lines, write_table
 
-with report_job(snakemake):
+with plain_job(snakemake):
     runs, provs = collect_runs(snakemake.input, ["grid", "task", "head", "seed", "accuracy"])
     long, wide, notes = table1_frames(runs, snakemake.config)
     write_table(

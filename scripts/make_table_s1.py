@@ -8,11 +8,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from chanpos.job import report_job
+from chanpos.job import plain_job
 from chanpos.reports.table_s1 import targeted_vs_random, wide_table
 from chanpos.tables import write_table
 
-with report_job(snakemake):
+with plain_job(snakemake):
     long = pd.concat([pd.read_csv(f) for f in snakemake.input.csv]).astype({"seed": "Int64"})
     runs = [json.loads(Path(f).read_text()) for f in snakemake.input.runs]
     ranks = [json.loads(Path(f).read_text()) for f in snakemake.input.rankings]

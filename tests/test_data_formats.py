@@ -14,7 +14,8 @@ import torchvision.datasets.cifar
 from PIL import Image
 
 from chanpos.data.cifar import CIFAR10_LABEL_NAMES, read_cifar10, write_cifar10
-from chanpos.data.imagefolder import imagefolder_dataset, synthetic_wnids, write_imagefolder
+from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
+from chanpos.data.imagefolder_dataset import imagefolder_dataset
 from chanpos.data.synthetic import (
     SHAPES,
     VOID,

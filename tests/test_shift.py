@@ -16,7 +16,8 @@ import chanpos.fit
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss, latent_mse
 from chanpos.checkpoints import load_checkpoint
 from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import decode_rgb, synthetic_wnids, write_imagefolder
+from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
+from chanpos.data.imagefolder_dataset import decode_rgb
 from chanpos.data.synthetic import make_classification_set
 from chanpos.download import ChecksumError
 from chanpos.encoders import normalise, normalise_batch

@@ -31,16 +31,17 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_report_jobs_import_no_torch():
-    """The table, figure and claims scripts (``report_job``) import only torch-free modules:
-    importing torch and torchvision would take most of such a job's run time."""
+def test_plain_jobs_import_no_torch():
+    """The data-generation, table, figure and claims scripts that run as ``plain_job`` import
+    only torch-free modules: importing torch and torchvision takes seconds of each such job."""
     texts = [p.read_text() for p in sorted((REPO / "scripts").glob("*.py"))]
-    reports = [t for t in texts if "report_job(snakemake)" in t]
-    assert len(reports) >= 8
-    modules = {m for t in reports for m in re.findall(r"^(?:from|import) ([\w.]+)", t, re.M)}
+    plain = [t for t in texts if "plain_job(snakemake)" in t]
+    assert len(plain) >= 10
+    modules = {m for t in plain for m in re.findall(r"^(?:from|import) ([\w.]+)", t, re.M)}
     assert {"chanpos.job", "chanpos.claims", "chanpos.reports.seg_attack"} <= modules
+    assert {"chanpos.data.imagefolder", "chanpos.data.cifar"} <= modules
     code = "".join(f"import {m}\n" for m in sorted(modules))
     code += "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))"
     result = _run(sys.executable, "-c", code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]", f"a report script's import pulls in {result.stdout}"
+    assert result.stdout.strip() == "[]", f"a plain_job script's import pulls in {result.stdout}"

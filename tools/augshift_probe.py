@@ -33,7 +33,7 @@ from torch import nn
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import load_checkpoint
 from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_offsets
-from chanpos.data.imagefolder import decode_rgb, imagefolder_dataset
+from chanpos.data.imagefolder_dataset import decode_rgb, imagefolder_dataset
 from chanpos.encoders import normalise_batch
 from chanpos.latent import gap
 from chanpos.models.shift_resnet import ShiftResNet
