@@ -16,6 +16,7 @@ from torchvision.transforms import v2 as T
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss
 from chanpos.checkpoints import load_checkpoint, save_checkpoint
 from chanpos.consistency import consistency, shift_offsets, zhang_offsets
+from chanpos.data.cache import MemoryCache
 from chanpos.data.imagefolder_dataset import decode_rgb, imagefolder_dataset
 from chanpos.encoders import normalise_batch
 from chanpos.fit import Schedule, fit, rank_and_world, spawn
@@ -50,7 +51,8 @@ def _train(
     crops = ShiftCrops(
         2 if spec.augshift else 1, cfg["crop"], cfg["view"], aug["crop_scheme"], tr["scale"]
     )
-    data = imagefolder_dataset(Path(root), "train", crops, decode_rgb)
+    decoded = MemoryCache(decode_rgb, tr["cache_mb"] << 20)
+    data = imagefolder_dataset(Path(root), "train", crops, decoded)
     model = ShiftResNet(cfg["arch"], spec.filter_size, len(data.classes), cfg["width"])
     model = model.to(device, memory_format=torch.channels_last)  # faster on CPU and GPU alike
     schedule = Schedule(

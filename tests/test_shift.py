@@ -16,6 +16,7 @@ import chanpos.fit
 from chanpos.augshift import CropBatch, ShiftCrops, augshift_loss, latent_mse
 from chanpos.checkpoints import load_checkpoint
 from chanpos.consistency import consistency, crop_windows, shift_offsets, zhang_offsets
+from chanpos.data.cache import MemoryCache
 from chanpos.data.imagefolder import synthetic_wnids, write_imagefolder
 from chanpos.data.imagefolder_dataset import decode_rgb
 from chanpos.data.synthetic import make_classification_set
@@ -122,6 +123,30 @@ def test_images_decoded_as_tensors_and_normalised_per_batch_match_the_pil_pipeli
     assert torch.allclose(normalise_batch()(batch), pil, atol=1e-6)
 
 
+def test_memory_cache_reads_each_image_once_while_it_fits_and_crops_leave_it_unchanged(
+    tmp_path,
+):
+    images, labels = make_classification_set(3, 32, seed=0)
+    write_imagefolder(tmp_path, "train", images, labels, synthetic_wnids(10))
+    paths = sorted(str(p) for p in (tmp_path / "train").rglob("*.JPEG"))
+    reads: list[str] = []
+
+    def load(path: str) -> Tensor:
+        reads.append(path)
+        return decode_rgb(path)
+
+    cache = MemoryCache(load, max_bytes=2 * 3 * 32 * 32)  # room for two of the three images
+    crops = ShiftCrops(2, 24, 28, scale=(0.35, 1.0))
+    for _epoch in range(3):
+        for path in paths:
+            image = cache(path)
+            kept = image.clone()
+            crops(image)
+            assert torch.equal(image, kept)  # a cached image must survive its transform
+            assert torch.equal(image, decode_rgb(path))
+    assert reads == paths + [paths[2]] * 2  # two cached, the third read on every epoch
+
+
 def _tiny_fit(resume, key="run", init_seed=0) -> tuple[nn.Module, list[float]]:
     torch.manual_seed(init_seed)
     model = ShiftResNet("resnet10", 1, num_classes=2)
@@ -184,6 +209,7 @@ CFG = {
         "weight_decay": 1e-4,
         "scale": [0.35, 1.0],
         "workers": 0,
+        "cache_mb": 1,
     },
     "augshift": {"lam": 1.0, "crop_scheme": "translate"},
     "eval": {"passes": 2, "shift_passes": 1, "shifts": [1, 4], "batch_size": 4, "workers": 0},
