@@ -81,8 +81,7 @@ def train_deeplabv3(
     root: Path | str, arch: dict[str, Any], cfg: dict[str, Any], device: torch.device
 ) -> tuple[DeepLabV3, dict[str, Any]]:
     """Train DeepLabv3 from scratch on the train split; return it and its val metrics."""
-    transform = _flip_item if cfg["hflip"] else seg_eval_item
-    train_set = CityscapesSegmentation(root, "train", transform, cfg["cache_mb"] << 20)
+    train_set = CityscapesSegmentation(root, "train", _flip_item if cfg["hflip"] else seg_eval_item)
     gen = torch.Generator().manual_seed(cfg["seed"])
     loader = DataLoader(train_set, cfg["batch_size"], shuffle=True, drop_last=True, generator=gen)
     model = DeepLabV3(NUM_CLASSES, **arch).to(device)

@@ -37,7 +37,6 @@ from chanpos.data.cityscapes import (
     write_cityscapes,
 )
 from chanpos.download import ChecksumError
-from chanpos.encoders import seg_eval_item
 from chanpos.latent import LatentSplit
 from chanpos.metrics import confusion_matrix, mean_iou
 from chanpos.metrics import region_confusion_matrices as region_cms
@@ -385,21 +384,6 @@ def test_cityscapes_tree_round_trip_and_torchvision_reads_it(tmp_path):
         assert torch.equal(y, torch.from_numpy(ID_TO_TRAIN[pairs[3 + i][1]]).long())
     with Image.open(data.label_path(0)) as f:
         assert f.mode == "L"
-
-
-def test_cached_cityscapes_items_equal_decoded_ones_and_decode_once_while_they_fit(tmp_path):
-    write_cityscapes(tmp_path / "cs", {"val": make_street_set(3, 32, 64, seed=1)})
-    plain = CityscapesSegmentation(tmp_path / "cs", "val", seg_eval_item)
-    pair_bytes = 32 * 64 * (3 + 1)  # RGB image and label map
-    cached = CityscapesSegmentation(tmp_path / "cs", "val", seg_eval_item, 2 * pair_bytes)
-    decodes = []
-    decode = cached.decoded.load
-    cached.decoded.load = lambda i: decodes.append(i) or decode(i)
-    for _epoch in range(2):
-        for i in range(3):
-            (x, y), (x0, y0) = cached[i], plain[i]
-            assert torch.equal(x, x0) and torch.equal(y, y0)
-    assert decodes == [0, 1, 2, 2]  # the third pair does not fit
 
 
 def test_missing_cityscapes_says_how_to_get_it(tmp_path):

@@ -8,20 +8,15 @@ from typing import Any
 
 
 class MemoryCache:
-    """``load(key)``, kept for later calls with the same key while the kept values fit in
-    ``max_bytes`` (``nbytes(value)`` each, default ``value.nbytes``); past that, loaded on every
-    call. A small dataset (the mini preset's) is then decoded once; a large one (ImageNet) fills
-    the cache and decodes the rest on every read. Each DataLoader worker process holds its own
-    cache. Whoever gets a value must not change it in place.
+    """``load(key)`` (a tensor or array), kept for later calls with the same key while the kept
+    values fit in ``max_bytes``; past that, loaded on every call. A small dataset (the mini
+    preset's) is then decoded once; a large one (ImageNet) fills the cache and decodes the rest
+    on every read. Each DataLoader worker process holds its own cache. Whoever gets a value must
+    not change it in place.
     """
 
-    def __init__(
-        self,
-        load: Callable[[Any], Any],
-        max_bytes: int,
-        nbytes: Callable[[Any], int] = lambda value: value.nbytes,
-    ) -> None:
-        self.load, self.max_bytes, self.nbytes = load, max_bytes, nbytes
+    def __init__(self, load: Callable[[Any], Any], max_bytes: int) -> None:
+        self.load, self.max_bytes = load, max_bytes
         self.used = 0
         self.values: dict[Hashable, Any] = {}
 
@@ -29,8 +24,7 @@ class MemoryCache:
         if key in self.values:
             return self.values[key]
         value = self.load(key)
-        size = self.nbytes(value)
-        if self.used + size <= self.max_bytes:
+        if self.used + value.nbytes <= self.max_bytes:
             self.values[key] = value
-            self.used += size
+            self.used += value.nbytes
         return value

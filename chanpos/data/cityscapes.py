@@ -31,7 +31,6 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from chanpos.atomic import atomic_dir
-from chanpos.data.cache import MemoryCache
 from chanpos.data.synthetic import finish_image
 from chanpos.data.voc import to_tensors
 from chanpos.download import verify
@@ -322,8 +321,6 @@ class CityscapesSegmentation(Dataset):
     Items are ``transform(image, mask)`` for PIL images (mask in mode "L", values = train ids,
     255 = ignore), or :func:`~chanpos.data.voc.to_tensors` of them when ``transform`` is None.
     ``names`` holds each item's ``<city>_<seq>_<frame>`` stem, in the (sorted) item order.
-    Decoded pairs are kept in memory up to ``cache_bytes``
-    (:class:`~chanpos.data.cache.MemoryCache`).
     """
 
     def __init__(
@@ -331,7 +328,6 @@ class CityscapesSegmentation(Dataset):
         root: Path | str,
         split: str = "val",
         transform: Callable[[Image.Image, Image.Image], tuple[Tensor, Tensor]] | None = None,
-        cache_bytes: int = 0,
     ) -> None:
         self.root = Path(root)
         images = self.root / "leftImg8bit" / split
@@ -344,7 +340,6 @@ class CityscapesSegmentation(Dataset):
         self.files = sorted(images.glob("*/*_leftImg8bit.png"))
         self.names = [f.name.removesuffix("_leftImg8bit.png") for f in self.files]
         self.transform = transform or to_tensors
-        self.decoded = MemoryCache(self._decode, cache_bytes, _pair_nbytes)
 
     def __len__(self) -> int:
         return len(self.files)
@@ -353,16 +348,9 @@ class CityscapesSegmentation(Dataset):
         city = self.files[index].parent.name
         return self.root / "gtFine" / self.split / city / f"{self.names[index]}_gtFine_labelIds.png"
 
-    def _decode(self, index: int) -> tuple[Image.Image, Image.Image]:
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         with Image.open(self.files[index]) as f:
             image = f.convert("RGB")
         with Image.open(self.label_path(index)) as f:
             mask = Image.fromarray(ID_TO_TRAIN[np.asarray(f)])
-        return image, mask
-
-    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
-        return self.transform(*self.decoded(index))
-
-
-def _pair_nbytes(pair: tuple[Image.Image, Image.Image]) -> int:
-    return sum(im.width * im.height * len(im.getbands()) for im in pair)
+        return self.transform(image, mask)
