@@ -19,7 +19,8 @@ from torchvision.transforms import v2 as T
 from chanpos.canvas import IMAGENET_MEAN, IMAGENET_STD
 from chanpos.checkpoints import CheckpointError
 from chanpos.data.imagefolder_dataset import imagefolder_dataset
-from chanpos.data.voc import VOC_CLASSES, VOCSegmentation
+from chanpos.data.voc import VOC_CLASSES
+from chanpos.data.voc_dataset import VOCSegmentation
 from chanpos.metrics import IGNORE_INDEX, confusion_matrix, mean_iou, pixel_accuracy
 from chanpos.models.resnet import ResNetClassifier, ResNetSegmenter
 from chanpos.train import accuracy, train_epochs

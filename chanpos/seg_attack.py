@@ -39,7 +39,8 @@ from chanpos.channels import (
     side_scores,
     zero_channels,
 )
-from chanpos.data.cityscapes import NUM_CLASSES, TRAIN_CLASSES, CityscapesSegmentation
+from chanpos.data.cityscapes import NUM_CLASSES, TRAIN_CLASSES
+from chanpos.data.cityscapes_dataset import CityscapesSegmentation
 from chanpos.encoders import make_optimizer, seg_eval_item
 from chanpos.metrics import (
     IGNORE_INDEX,

@@ -7,9 +7,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.data.citypersons import write_coco
-from chanpos.job import job
+from chanpos.job import plain_job
 
-with job(snakemake):
+with plain_job(snakemake):
     coco = write_coco(snakemake.params.root, snakemake.wildcards.split, snakemake.output[0])
     labels = {}
     for a in coco["annotations"]:

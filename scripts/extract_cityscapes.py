@@ -6,7 +6,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.data.cityscapes import extract_packages
-from chanpos.job import job
+from chanpos.job import plain_job
 
-with job(snakemake):
+with plain_job(snakemake):
     extract_packages([Path(p) for p in snakemake.input], Path(snakemake.output[0]))

@@ -7,10 +7,10 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from chanpos.data.synthetic import make_segmentation_set
 from chanpos.data.voc import write_voc
-from chanpos.job import job
+from chanpos.job import plain_job
 
 cfg = snakemake.params.cfg
-with job(snakemake):
+with plain_job(snakemake):
     splits = {}
     for split, n, offset in [("train", cfg["train_size"], 0), ("val", cfg["val_size"], 1)]:
         images, masks = make_segmentation_set(n, cfg["image_size"], cfg["seed"] + offset)

@@ -23,7 +23,8 @@ from chanpos.data.synthetic import (
     make_segmentation_set,
     render_object,
 )
-from chanpos.data.voc import VOC_CLASSES, VOC_PALETTE, VOCSegmentation, write_voc
+from chanpos.data.voc import VOC_CLASSES, VOC_PALETTE, write_voc
+from chanpos.data.voc_dataset import VOCSegmentation
 
 # ---------------------------------------------------------------- synthetic images
 

@@ -32,10 +32,10 @@ from chanpos.data.cityscapes import (
     ID_TO_TRAIN,
     LABELS,
     TRAIN_CLASSES,
-    CityscapesSegmentation,
     make_street_set,
     write_cityscapes,
 )
+from chanpos.data.cityscapes_dataset import CityscapesSegmentation
 from chanpos.download import ChecksumError
 from chanpos.latent import LatentSplit
 from chanpos.metrics import confusion_matrix, mean_iou

@@ -39,7 +39,8 @@ def test_plain_jobs_import_no_torch():
     assert len(plain) >= 10
     modules = {m for t in plain for m in re.findall(r"^(?:from|import) ([\w.]+)", t, re.M)}
     assert {"chanpos.job", "chanpos.claims", "chanpos.reports.seg_attack"} <= modules
-    assert {"chanpos.data.imagefolder", "chanpos.data.cifar"} <= modules
+    generators = {"imagefolder", "cifar", "voc", "cityscapes", "citypersons"}
+    assert {f"chanpos.data.{name}" for name in generators} <= modules
     code = "".join(f"import {m}\n" for m in sorted(modules))
     code += "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))"
     result = _run(sys.executable, "-c", code)

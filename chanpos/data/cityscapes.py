@@ -1,4 +1,5 @@
-"""Cityscapes fine-annotation tree, generated (mini preset) and read (both presets).
+"""Cityscapes fine-annotation tree, generated (mini preset, without torch) and read (both presets,
+by :mod:`chanpos.data.cityscapes_dataset`).
 
 Layout under ``root``: ``leftImg8bit/<split>/<city>/<city>_<seq>_<frame>_leftImg8bit.png`` and
 ``gtFine/<split>/<city>/<city>_<seq>_<frame>_gtFine_labelIds.png`` (8-bit label ids 0-33). The
@@ -22,17 +23,13 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from torch import Tensor
-from torch.utils.data import Dataset
 
 from chanpos.atomic import atomic_dir
 from chanpos.data.synthetic import finish_image
-from chanpos.data.voc import to_tensors
 from chanpos.download import verify
 
 # (name, label id, train id) of the official labels.py (license plate, id -1, is left out).
@@ -313,44 +310,3 @@ def write_cityscapes(root: Path, splits: dict[str, list[tuple[np.ndarray, np.nda
                     folder = out / sub / split / city
                     folder.mkdir(parents=True, exist_ok=True)
                     Image.fromarray(array).save(folder / f"{stem}_{suffix}.png")
-
-
-class CityscapesSegmentation(Dataset):
-    """A Cityscapes split with fine labels as train ids.
-
-    Items are ``transform(image, mask)`` for PIL images (mask in mode "L", values = train ids,
-    255 = ignore), or :func:`~chanpos.data.voc.to_tensors` of them when ``transform`` is None.
-    ``names`` holds each item's ``<city>_<seq>_<frame>`` stem, in the (sorted) item order.
-    """
-
-    def __init__(
-        self,
-        root: Path | str,
-        split: str = "val",
-        transform: Callable[[Image.Image, Image.Image], tuple[Tensor, Tensor]] | None = None,
-    ) -> None:
-        self.root = Path(root)
-        images = self.root / "leftImg8bit" / split
-        if not images.is_dir() or not (self.root / "gtFine" / split).is_dir():
-            raise FileNotFoundError(
-                f"Cityscapes not found: expected {images} and {self.root / 'gtFine' / split}. "
-                + HOWTO.replace("<path>", str(self.root))
-            )
-        self.split = split
-        self.files = sorted(images.glob("*/*_leftImg8bit.png"))
-        self.names = [f.name.removesuffix("_leftImg8bit.png") for f in self.files]
-        self.transform = transform or to_tensors
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def label_path(self, index: int) -> Path:
-        city = self.files[index].parent.name
-        return self.root / "gtFine" / self.split / city / f"{self.names[index]}_gtFine_labelIds.png"
-
-    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
-        with Image.open(self.files[index]) as f:
-            image = f.convert("RGB")
-        with Image.open(self.label_path(index)) as f:
-            mask = Image.fromarray(ID_TO_TRAIN[np.asarray(f)])
-        return self.transform(image, mask)
