@@ -20,8 +20,7 @@ class CityscapesSegmentation(Dataset):
 
     Items are ``transform(image, mask)`` for PIL images (mask in mode "L", values = train ids,
     255 = ignore), or :func:`~chanpos.data.voc_dataset.to_tensors` of them when ``transform`` is
-    None.
-    ``names`` holds each item's ``<city>_<seq>_<frame>`` stem, in the (sorted) item order.
+    None. ``names`` holds each item's ``<city>_<seq>_<frame>`` stem, in the (sorted) item order.
     """
 
     def __init__(
