@@ -439,10 +439,13 @@ SEGMENTERS_NOTE = (
 
 def retained_share(table: pd.DataFrame) -> pd.DataFrame:
     """The attack table with ``retained`` = mIoU / the same segmenter's unmodified mIoU on the
-    same region: what the Sec. 4.2 claims compare, free of the segmenters' differing baselines."""
+    same region: what the Sec. 4.2 claims compare, free of the segmenters' differing baselines.
+    Undefined (NaN) where that mIoU is 0: a segmenter with nothing to lose decides nothing."""
     base = table[(table.ranking == "overall") & (table.n == 0)].set_index(["model", "region"])
     keys = list(zip(table.model, table.region, strict=True))
-    return table.assign(retained=table.miou.to_numpy() / base.miou.loc[keys].to_numpy())
+    miou, unmodified = table.miou.to_numpy(dtype=float), base.miou.loc[keys].to_numpy(dtype=float)
+    retained = np.divide(miou, unmodified, out=np.full_like(miou, np.nan), where=unmodified > 0)
+    return table.assign(retained=retained)
 
 
 def _rows(table: pd.DataFrame, where: Where) -> np.ndarray:

@@ -3,6 +3,8 @@ or a single seed is inconclusive."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -375,6 +377,17 @@ def test_seg_attack_claims_pair_each_segmenters_runs_as_shares_of_its_baseline(t
     rows += _seg_rows("seed2", 0.8, {"overall": {"overall": 0.8}}, [])[-4:]
     mixed = _seg_claims(tmp_path, rows).loc["SA-overall-n8"]
     assert mixed["verdict"] == INCONCLUSIVE and mixed["rhs_n"] == 3
+
+
+def test_retained_share_is_undefined_where_a_segmenter_scores_zero():
+    rows = _seg_rows("seed0", 0.5, {}, [0.25])
+    rows = [{**r, "miou": 0.0} if r["region"] == "left" else r for r in rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division warning
+        table = retained_share(pd.DataFrame(rows))
+    left = table.region == "left"
+    assert table.loc[left, "retained"].isna().all()
+    assert table.loc[~left & (table.ranking == "random"), "retained"].tolist() == [0.5] * 3
 
 
 def test_table_s1_claims_compare_targeted_zeroing_with_random_draws(tmp_path):
