@@ -68,7 +68,8 @@ def eval_loader(root: Path | str, split: str, batch_size: int) -> DataLoader:
 
 @torch.no_grad()
 def evaluate(model: DeepLabV3, loader: DataLoader, device: torch.device) -> dict[str, Any]:
-    """mIoU (19 train classes, 255 ignored) and pixel accuracy of the unmodified model."""
+    """mIoU (19 train classes, 255 ignored) and pixel accuracy of the unmodified model; leaves
+    ``model`` in eval mode and channels_last (converted in place)."""
     model.eval().to(memory_format=torch.channels_last)  # see :func:`attack`
     cm = torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long)
     for x, y in loader:
@@ -158,7 +159,8 @@ def attack(
     device: torch.device,
 ) -> pd.DataFrame:
     """Region mIoU of every variant; each image is encoded once and each distinct set of
-    zeroed channels goes through the head once. Long format: ranking, n, seed, region, miou."""
+    zeroed channels goes through the head once. Long format: ranking, n, seed, region, miou.
+    Leaves ``model`` in eval mode and channels_last (converted in place)."""
     distinct = {tuple(sorted(c)) for c in variants.values()}
     zeros = torch.zeros(NUM_CLASSES, NUM_CLASSES, dtype=torch.long, device=device)
     cms = {key: {r: zeros.clone() for r in REGIONS} for key in distinct}

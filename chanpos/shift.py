@@ -111,7 +111,8 @@ def _views(root: Path, split: str, size: int, crop: int, cfg: dict[str, Any]) ->
 def evaluate_shift(
     model: torch.nn.Module, root: Path | str, cfg: dict[str, Any], device: torch.device
 ) -> dict[str, Any]:
-    """Top-1, Zhang consistency (Table 2) and exact-shift consistency (Fig. S2) on val."""
+    """Top-1, Zhang consistency (Table 2) and exact-shift consistency (Fig. S2) on val; moves
+    ``model`` to ``device`` and channels_last, in place."""
     ev, c, v = cfg["eval"], cfg["crop"], cfg["view"]
     model = torch.nn.Sequential(normalise_batch(), model)
     model = model.to(device, memory_format=torch.channels_last).eval()
